@@ -8,21 +8,57 @@ import "sort"
 // strictly below the threshold; plus every goal, mastered or not. A skill with no
 // progress row has mastery 0.
 func (inst *Instance) FocusSkills(st *Student) []string {
+	return newSkillIndex(inst).focus(st, inst.Params().MasteryThreshold)
+}
+
+// FocusSkillsByStudent returns FocusSkills for every student, keyed by id.
+func (inst *Instance) FocusSkillsByStudent() map[string][]string {
+	idx := newSkillIndex(inst)
 	threshold := inst.Params().MasteryThreshold
+	out := make(map[string][]string, len(inst.Students))
+	for i := range inst.Students {
+		out[inst.Students[i].ID] = idx.focus(&inst.Students[i], threshold)
+	}
+	return out
+}
+
+// skillIndex groups the skills by subject, each group in sequence order.
+type skillIndex struct {
+	subjectOf map[string]string
+	sequence  map[string][]string // subject → skill ids by (seq, id)
+}
+
+func newSkillIndex(inst *Instance) *skillIndex {
+	idx := &skillIndex{subjectOf: map[string]string{}, sequence: map[string][]string{}}
+	sorted := make([]*Skill, len(inst.Skills))
+	for i := range inst.Skills {
+		sorted[i] = &inst.Skills[i]
+	}
+	sort.Slice(sorted, func(a, b int) bool {
+		if sorted[a].Seq != sorted[b].Seq {
+			return sorted[a].Seq < sorted[b].Seq
+		}
+		return sorted[a].ID < sorted[b].ID
+	})
+	for _, sk := range sorted {
+		idx.subjectOf[sk.ID] = sk.Subject
+		idx.sequence[sk.Subject] = append(idx.sequence[sk.Subject], sk.ID)
+	}
+	return idx
+}
+
+func (idx *skillIndex) focus(st *Student, threshold float64) []string {
+	focus := map[string]bool{}
 	subjects := map[string]bool{}
 	for k := range st.Progress {
-		for i := range inst.Skills {
-			if inst.Skills[i].ID == k {
-				subjects[inst.Skills[i].Subject] = true
-			}
+		if subj, ok := idx.subjectOf[k]; ok {
+			subjects[subj] = true
 		}
 	}
-	bySubject := inst.skillsBySubject()
-	focus := map[string]bool{}
 	for subj := range subjects {
-		for _, sk := range bySubject[subj] {
-			if st.Progress[sk.ID] < threshold {
-				focus[sk.ID] = true
+		for _, id := range idx.sequence[subj] {
+			if st.Progress[id] < threshold {
+				focus[id] = true
 				break
 			}
 		}
@@ -36,25 +72,6 @@ func (inst *Instance) FocusSkills(st *Student) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// skillsBySubject groups the skills by subject, each group in sequence order
-// (seq, then id).
-func (inst *Instance) skillsBySubject() map[string][]*Skill {
-	by := map[string][]*Skill{}
-	for i := range inst.Skills {
-		sk := &inst.Skills[i]
-		by[sk.Subject] = append(by[sk.Subject], sk)
-	}
-	for _, list := range by {
-		sort.Slice(list, func(a, b int) bool {
-			if list[a].Seq != list[b].Seq {
-				return list[a].Seq < list[b].Seq
-			}
-			return list[a].ID < list[b].ID
-		})
-	}
-	return by
 }
 
 // Need is 1 − mastery of the student on the skill (SPEC §1).
