@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/weekplan/weekplan/fixtures"
+	"github.com/weekplan/weekplan/solver"
+)
+
+// BenchCommand solves the public benchmark instances and generated schools,
+// each in a subprocess of its own (so that peak memory is the solve's alone),
+// and writes the measured figures as Markdown (docs/benchmarks.md).
+type BenchCommand struct {
+	main   *Main
+	out    string
+	sizes  []int
+	seed   int64
+	effort int
+	repeat int
+}
+
+// ParseFlags parses the bench command line.
+func (c *BenchCommand) ParseFlags(args []string) error {
+	fs := c.main.newFlagSet("bench", "[--out docs/benchmarks.md] [--sizes 1000,2500,5000,10000] [--effort N]")
+	fs.StringVar(&c.out, "out", "-", "Markdown file to write (- for stdout)")
+	sizes := fs.String("sizes", "1000,2500,5000,10000", "generated school sizes, comma-separated (empty: none)")
+	fs.Int64Var(&c.seed, "seed", 1, "solver seed")
+	fs.IntVar(&c.effort, "effort", 0, "solver effort (0: default)")
+	fs.IntVar(&c.repeat, "repeat", 1, "runs per instance; the median time is reported")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, s := range strings.Split(*sizes, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return usagef("bench", "--sizes: %q is not a positive number", s)
+		}
+		c.sizes = append(c.sizes, n)
+	}
+	if c.repeat < 1 {
+		return usagef("bench", "--repeat must be at least 1")
+	}
+	return nil
+}
+
+// benchRow is one instance's measurement.
+type benchRow struct {
+	name      string
+	students  int
+	objective float64
+	bound     *float64
+	seconds   float64
+	peakMiB   float64
+	valid     bool
+	ref       *fixtures.Reference
+}
+
+// Run measures every instance and writes the report.
+func (c *BenchCommand) Run(ctx context.Context) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "weekplan-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	refs, err := fixtures.References()
+	if err != nil {
+		return err
+	}
+	type job struct {
+		name string
+		inst *solver.Instance
+	}
+	var jobs []job
+	for _, name := range fixtures.BenchNames() {
+		inst, err := fixtures.Bench(name)
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, job{name, inst})
+	}
+	for _, n := range c.sizes {
+		jobs = append(jobs, job{fmt.Sprintf("gen-%d-seed1", n), fixtures.Generate(fixtures.GenOptions{Students: n, Seed: 1})})
+	}
+	var rows []benchRow
+	for _, j := range jobs {
+		in := filepath.Join(tmp, j.name+".json")
+		data, err := marshalJSON(j.inst)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(in, data, 0o644); err != nil {
+			return err
+		}
+		row := benchRow{name: j.name, students: len(j.inst.Students)}
+		if r, ok := refs[j.name]; ok {
+			row.ref = &r
+		}
+		var times []float64
+		for i := 0; i < c.repeat; i++ {
+			out := filepath.Join(tmp, j.name+".schedule.json")
+			secs, peak, err := c.solveOnce(ctx, self, in, out)
+			if err != nil {
+				return fmt.Errorf("%s: %w", j.name, err)
+			}
+			times = append(times, secs)
+			row.peakMiB = max(row.peakMiB, peak)
+			sdata, err := os.ReadFile(out)
+			if err != nil {
+				return err
+			}
+			sched, err := solver.ParseSchedule(sdata)
+			if err != nil {
+				return err
+			}
+			rep := solver.Check(j.inst, sched)
+			row.valid, row.objective, row.bound = rep.Valid(), rep.Score.Total, sched.Bound
+		}
+		row.seconds = median(times)
+		c.main.Log.Info().Str("instance", j.name).Float64("objective", row.objective).Float64("seconds", row.seconds).Float64("peak_mib", row.peakMiB).Msg("measured")
+		rows = append(rows, row)
+	}
+	return writeOutput(c.main.Stdout, c.out, c.report(rows))
+}
+
+// solveOnce runs `weekplan solve` in a subprocess and returns its wall time
+// and peak resident memory.
+func (c *BenchCommand) solveOnce(ctx context.Context, self, in, out string) (float64, float64, error) {
+	args := []string{"solve", "--in", in, "--out", out, "--seed", strconv.FormatInt(c.seed, 10)}
+	if c.effort > 0 {
+		args = append(args, "--effort", strconv.Itoa(c.effort))
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn", "LOG_FORMAT=json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	secs := time.Since(start).Seconds()
+	if err != nil && (cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != exitIncomplete) {
+		return 0, 0, fmt.Errorf("solve failed: %v: %s", err, stderr.String())
+	}
+	peak := 0.0
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		peak = float64(ru.Maxrss) / 1024 // KiB on Linux
+	}
+	return secs, peak, nil
+}
+
+func (c *BenchCommand) report(rows []benchRow) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Benchmarks\n\nMeasured by `make bench` (`weekplan bench --out docs/benchmarks.md`): every instance solved by `weekplan solve --seed %d` in a subprocess of its own; seconds are wall time of the whole process (parse, solve, bound, check, write), peak is its maximum resident memory.\n\n", c.seed)
+	fmt.Fprintf(&b, "- date: %s\n- machine: %s, %d cores, %s\n- effort: %s\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version(), effortText(c.effort))
+	b.WriteString("| instance | students | objective | bound | gap | seconds | peak MiB | reference objective | ratio to reference | valid |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	for _, r := range rows {
+		bound, gapText := "—", "—"
+		if r.bound != nil {
+			bound = fmt.Sprintf("%.3f", *r.bound)
+			g := gap(r.objective, *r.bound)
+			if r.objective > 0 && *r.bound > 0 {
+				gapText = fmt.Sprintf("%.2f %%", 100*g)
+			} else {
+				gapText = fmt.Sprintf("%.3f (abs)", g)
+			}
+		}
+		refObj, ratio := "—", "—"
+		if r.ref != nil {
+			refObj = fmt.Sprintf("%.3f (%s)", r.ref.Objective, r.ref.Status)
+			if r.ref.Objective > 0 {
+				ratio = fmt.Sprintf("%.4f", r.objective/r.ref.Objective)
+			} else {
+				ratio = fmt.Sprintf("%+.3f (abs)", r.objective-r.ref.Objective)
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.3f | %s | %s | %.2f | %.0f | %s | %s | %v |\n", r.name, r.students, r.objective, bound, gapText, r.seconds, r.peakMiB, refObj, ratio, r.valid)
+	}
+	b.WriteString("\nTime per student (generated schools):\n\n| students | seconds | ms per student |\n| ---: | ---: | ---: |\n")
+	for _, r := range rows {
+		if strings.HasPrefix(r.name, "gen-") {
+			fmt.Fprintf(&b, "| %d | %.2f | %.2f |\n", r.students, r.seconds, 1000*r.seconds/float64(r.students))
+		}
+	}
+	return b.Bytes()
+}
+
+func effortText(e int) string {
+	if e == 0 {
+		return fmt.Sprintf("default (%d)", solver.DefaultEffort)
+	}
+	return strconv.Itoa(e)
+}
+
+// cpuModel reads the processor's model name from /proc/cpuinfo.
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s[len(s)/2]
+}
