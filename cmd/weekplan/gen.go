@@ -40,7 +40,7 @@ func (c *GenCommand) Run(ctx context.Context) error {
 	if err := inst.Validate(); err != nil {
 		return fmt.Errorf("generator produced an invalid instance (a bug): %w", err)
 	}
-	data, err := marshalJSON(inst)
+	data, err := fixtures.MarshalInstance(inst)
 	if err != nil {
 		return err
 	}
