@@ -3,11 +3,13 @@ module github.com/weekplan/weekplan
 go 1.26.8
 
 require (
-	github.com/lib/pq v1.12.3 // indirect
+	github.com/lib/pq v1.12.3
+	github.com/robfig/cron/v3 v3.0.1
+	github.com/rs/zerolog v1.35.1
+)
+
+require (
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
-	github.com/robfig/cron/v3 v3.0.1 // indirect
-	github.com/rs/zerolog v1.35.1 // indirect
 	golang.org/x/sys v0.29.0 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
 )
