@@ -6,6 +6,7 @@ require (
 	github.com/lib/pq v1.12.3
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/rs/zerolog v1.35.1
+	gonum.org/v1/gonum v0.17.0
 )
 
 require (

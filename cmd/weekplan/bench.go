@@ -8,10 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/weekplan/weekplan/fixtures"
 	"github.com/weekplan/weekplan/solver"
@@ -221,12 +224,9 @@ func cpuModel() string {
 	return runtime.GOARCH
 }
 
+// median is the empirical median of the measured times.
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s[len(s)/2]
+	sort.Float64s(s)
+	return stat.Quantile(0.5, stat.Empirical, s, nil)
 }
