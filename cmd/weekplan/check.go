@@ -101,4 +101,3 @@ func writeCheckReport(w io.Writer, rep *solver.CheckReport, s *solver.Schedule) 
 	fmt.Fprintln(w)
 	return nil
 }
-
