@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/weekplan/weekplan/loader"
+	"github.com/weekplan/weekplan/loader/report"
+)
+
+// ReportCommand writes the administrator's report of a stored version.
+type ReportCommand struct {
+	main    *Main
+	sw      schoolWeekFlags
+	version int
+	out     string
+}
+
+// ParseFlags parses the report command line.
+func (c *ReportCommand) ParseFlags(args []string) error {
+	fs := c.main.newFlagSet("report", "--school ID --week DATE --out DIR [--version V]")
+	c.sw.register(fs)
+	fs.IntVar(&c.version, "version", 0, "version to report (default: the published one, else the latest)")
+	fs.StringVar(&c.out, "out", "", "directory to write index.html and its plots into")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if c.version < 0 {
+		return usagef("report", "--version must be positive")
+	}
+	if err := require("report", map[string]string{"out": c.out}); err != nil {
+		return err
+	}
+	return c.sw.validate("report")
+}
+
+// Run writes the report and prints the page's path.
+func (c *ReportCommand) Run(ctx context.Context) error {
+	db, err := c.main.openDB(ctx, "report")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sched, info, err := db.Schedule(ctx, c.sw.school, c.sw.week, c.version)
+	if err != nil {
+		return err
+	}
+	inst, err := db.LoadInstance(ctx, c.sw.school, c.sw.week)
+	if err != nil {
+		return err
+	}
+	files, err := report.Write(c.out, inst, sched, report.ReportInfo{
+		Version: info.Version, State: info.State, CreatedAt: info.CreatedAt, InputHash: info.InputHash,
+		InputChanged: info.InputHash != loader.InputHash(inst),
+	})
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	c.main.Log.Info().Str("school", c.sw.school).Str("week", c.sw.week).Int("version", info.Version).
+		Int("files", len(files)).Int("unplaced_slots", len(sched.Unplaced)).Int("shortfalls", len(sched.Shortfalls)).
+		Msg("report written")
+	fmt.Fprintln(c.main.Stdout, filepath.Join(c.out, report.IndexFile))
+	return nil
+}
