@@ -65,7 +65,7 @@ func (d *DB) importInstance(ctx context.Context, inst *solver.Instance) error {
 	}
 	// Children first, so that each parent delete finds nothing to cascade to.
 	for i := len(tables) - 1; i >= 0; i-- {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+tables[i].name+` WHERE week_id = $1`, week); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+pq.QuoteIdentifier(tables[i].name)+` WHERE week_id = $1`, week); err != nil {
 			return fmt.Errorf("clearing %s: %w", tables[i].name, err)
 		}
 	}

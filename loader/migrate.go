@@ -66,6 +66,20 @@ func (d *DB) Migrate(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nothing pending: return before any DDL, so that a role without CREATE
+	// on the schema (the daemon's job role, docs/operations.md) may call
+	// Migrate on start.
+	done, err := d.appliedMigrations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading applied migrations: %w", err)
+	}
+	pending := false
+	for _, m := range migs {
+		pending = pending || !done[m.Version]
+	}
+	if !pending {
+		return nil, nil
+	}
 	var applied []int
 	for _, m := range migs {
 		done, err := d.applyMigration(ctx, m)
@@ -77,6 +91,32 @@ func (d *DB) Migrate(ctx context.Context) ([]int, error) {
 		}
 	}
 	return applied, nil
+}
+
+// appliedMigrations returns the versions recorded in weekplan_migrations,
+// none when the table does not exist yet.
+func (d *DB) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	var exists bool
+	if err := d.db.QueryRowContext(ctx, `SELECT to_regclass('weekplan_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return nil, err
+	}
+	done := map[int]bool{}
+	if !exists {
+		return done, nil
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT version FROM weekplan_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		done[v] = true
+	}
+	return done, rows.Err()
 }
 
 // applyMigration applies m unless it is recorded as applied, and reports

@@ -22,7 +22,10 @@ func newLogger(w io.Writer, getenv func(string) string) zerolog.Logger {
 	if format == "console" {
 		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
 	}
-	log := zerolog.New(out).With().Timestamp().Logger()
+	// The daemon's ticks and parallel schools log from several goroutines:
+	// one event is one Write, and SyncWriter keeps Writes from interleaving
+	// on a writer that is not safe for concurrent use (a test's buffer).
+	log := zerolog.New(zerolog.SyncWriter(out)).With().Timestamp().Logger()
 	level := zerolog.InfoLevel
 	badLevel := ""
 	if s := getenv("LOG_LEVEL"); s != "" {

@@ -107,10 +107,33 @@ func versionOf(initdb string) int {
 	return v
 }
 
+// Option configures a cluster started by Start.
+type Option func(*options)
+
+type options struct {
+	certFile, keyFile string
+}
+
+// WithTLS starts the cluster with TLS (ssl=on) using the PEM server
+// certificate and key in certFile and keyFile, and accepts only encrypted TCP
+// connections (hostssl lines in pg_hba.conf): a client with sslmode=disable is
+// refused. The files are copied into the data directory. The cluster's URL
+// then uses sslmode=require.
+func WithTLS(certFile, keyFile string) Option {
+	return func(o *options) { o.certFile, o.keyFile = certFile, keyFile }
+}
+
 // Start initialises a cluster in dir (which must not exist or be empty) and
 // starts it on a free port of 127.0.0.1 with trust authentication. As root,
 // the server runs as the postgres user, since PostgreSQL refuses to run as root.
-func Start(ctx context.Context, dir string) (*Cluster, error) {
+func Start(ctx context.Context, dir string, opts ...Option) (*Cluster, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if (o.certFile == "") != (o.keyFile == "") {
+		return nil, errors.New("TLS needs both a certificate and a key file")
+	}
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
@@ -141,12 +164,60 @@ func Start(ctx context.Context, dir string) (*Cluster, error) {
 	if err := c.exec(ctx, "initdb", "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"); err != nil {
 		return nil, err
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
-	if err := c.exec(ctx, "pg_ctl", "start", "-w", "-D", dir, "-l", filepath.Join(dir, "server.log"), "-o", opts); err != nil {
+	opt := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
+	sslmode := "disable"
+	if o.certFile != "" || o.keyFile != "" {
+		if err := c.setUpTLS(o.certFile, o.keyFile); err != nil {
+			return nil, fmt.Errorf("setting up TLS: %w", err)
+		}
+		opt += " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+		sslmode = "require"
+	}
+	if err := c.exec(ctx, "pg_ctl", "start", "-w", "-D", dir, "-l", filepath.Join(dir, "server.log"), "-o", opt); err != nil {
 		return nil, err
 	}
-	c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=%s", port, sslmode)
 	return c, nil
+}
+
+// hbaTLSOnly accepts local socket connections and TLS connections from
+// 127.0.0.1; pg_hba.conf rejects anything it does not match, so an
+// unencrypted TCP connection is refused.
+const hbaTLSOnly = `# weekplan pgcluster: TLS only over TCP
+local   all all              trust
+hostssl all all 127.0.0.1/32 trust
+`
+
+// setUpTLS copies the certificate and key into the data directory, readable
+// by the server's user only (PostgreSQL refuses a key others can read), and
+// replaces pg_hba.conf with hbaTLSOnly.
+func (c *Cluster) setUpTLS(certFile, keyFile string) error {
+	for _, f := range []struct{ from, to, content string }{
+		{from: certFile, to: "server.crt"},
+		{from: keyFile, to: "server.key"},
+		{to: "pg_hba.conf", content: hbaTLSOnly},
+	} {
+		data := []byte(f.content)
+		if f.from != "" {
+			var err error
+			if data, err = os.ReadFile(f.from); err != nil {
+				return err
+			}
+		}
+		path := filepath.Join(c.Dir, f.to)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return err
+		}
+		if err := os.Chmod(path, 0o600); err != nil { // WriteFile keeps an existing file's mode
+			return err
+		}
+		if c.asUser != nil {
+			if err := os.Chown(path, int(c.asUser.Uid), int(c.asUser.Gid)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Stop stops the cluster (fast shutdown) and removes its directory.
