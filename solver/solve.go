@@ -1,15 +1,30 @@
 package solver
 
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/weekplan/weekplan/solver/bound"
+	"github.com/weekplan/weekplan/solver/heuristic"
+)
+
 // Options configure Solve. The zero value is a sensible default.
 type Options struct {
 	// Seed drives every random choice; the same instance, Seed and Effort give
 	// byte-identical schedules.
 	Seed int64
-	// Effort is the deterministic work limit (improvement iterations, in units
-	// documented in docs/model.md). Zero means DefaultEffort.
+	// Effort is the deterministic work limit. One unit is one iteration of
+	// the improvement search (a batch of moves: one slot of relocations,
+	// eight session rebuilds, one open attempt per teacher) plus up to 30
+	// subgradient iterations of the bound, capped for large schools by a
+	// budget proportional to Effort / (students × slots). Zero means
+	// DefaultEffort.
 	Effort int
-	// Workers is the number of goroutines the improvement search may use. Zero
-	// means 2. The result does not depend on it.
+	// Workers is the number of goroutines the bound's subproblems run on (the
+	// improvement search is sequential). Zero means 2. The result does not
+	// depend on it: each subproblem writes its own slot of the result and the
+	// sums are taken in a fixed order.
 	Workers int
 	// Progress, when set, is called from the solving goroutine after each unit
 	// of work with the current incumbent and bound. The caller rate-limits it.
@@ -42,4 +57,96 @@ type Result struct {
 	// Stopped says why the search stopped: "effort", "optimal" or "cancelled"
 	// (the context's deadline or cancellation cut the work short).
 	Stopped string
+	// ConstructionObjective is the objective of the greedy construction,
+	// before improvement.
+	ConstructionObjective float64
+	// BoundIterations is the number of subgradient iterations of the bound.
+	BoundIterations int
+}
+
+// Solve builds the week's schedule of inst (docs/model.md §4): it validates
+// and compiles the instance, constructs a feasible schedule that honours every
+// pin, improves it by large-neighbourhood search until opt.Effort is spent or
+// ctx is done, computes a Lagrangian upper bound, and returns the schedule
+// scored by the independent checker. It never returns an invalid schedule: if
+// Check finds a violation, or scores the schedule differently from the
+// engine's own objective, Solve returns an error instead.
+//
+// The result depends only on inst, opt.Seed and opt.Effort (not on
+// opt.Workers or the machine's speed) unless ctx cuts the work short.
+func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
+	if err := inst.Validate(); err != nil {
+		return nil, err
+	}
+	c, err := compile(inst)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidInstance, err)
+	}
+	sol, err := heuristic.Construct(c.p)
+	if err != nil {
+		return nil, fmt.Errorf("constructing a schedule: %w", err)
+	}
+	res := &Result{ConstructionObjective: sol.Objective(), Stopped: "effort"}
+	effort := opt.Effort
+	if effort <= 0 {
+		effort = DefaultEffort
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = 2
+	}
+	// The bound comes first: its prices guide the search, and an optimal
+	// incumbent lets the search stop early.
+	b := bound.Lagrangian(ctx, c.p, bound.Options{Iterations: boundIterations(effort, len(inst.Students)*len(inst.Slots)),
+		Incumbent: sol.Objective(), Workers: workers})
+	res.BoundIterations = b.Iterations
+	st := heuristic.Improve(ctx, sol, heuristic.Options{
+		Seed: uint64(opt.Seed), Effort: effort, Target: b.Value, HasTarget: b.Valid,
+		Progress: func(it int, obj float64) {
+			if opt.Progress != nil {
+				opt.Progress(Progress{Iteration: it, Objective: obj, Bound: b.Value, HasBound: b.Valid})
+			}
+		},
+	})
+	res.Iterations = st.Iterations
+	if st.Cancelled {
+		res.Stopped = "cancelled"
+	}
+	obj := sol.Objective()
+	if err := sol.Verify(); err != nil {
+		return nil, fmt.Errorf("internal error: the engine's schedule breaks a constraint: %w", err)
+	}
+	sched := c.decode(sol)
+	sched.Objective = obj
+	rep := Check(inst, sched)
+	if !rep.Valid() {
+		return nil, fmt.Errorf("internal error: the checker rejects the schedule: %v", rep.Violations[0])
+	}
+	if d := math.Abs(rep.Score.Total - obj); d > ObjectiveTolerance(obj) {
+		return nil, fmt.Errorf("internal error: the engine's objective %.9g differs from the checker's %.9g", obj, rep.Score.Total)
+	}
+	sched.Objective = rep.Score.Total
+	res.Score = rep.Score
+	if b.Valid {
+		bv := math.Max(b.Value, rep.Score.Total)
+		if b.Value >= rep.Score.Total-ObjectiveTolerance(rep.Score.Total) {
+			res.Bound, res.HasBound = bv, true
+			sched.Bound = &bv
+			if bv-rep.Score.Total <= ObjectiveTolerance(rep.Score.Total) {
+				res.Optimal = true
+				res.Stopped = "optimal"
+			}
+		}
+	}
+	res.Schedule = sched
+	return res, nil
+}
+
+// boundIterations is the number of subgradient iterations for an effort and
+// a problem of studentSlots student-slots: 30 per unit of effort, but no more
+// than a work budget proportional to the effort (one iteration costs about
+// linear time in the student-slots), and at least 20.
+func boundIterations(effort, studentSlots int) int {
+	budget := effort * 75_000 / max(1, studentSlots)
+	return max(20, min(30*effort, budget))
 }

@@ -1,0 +1,542 @@
+// Package bound computes proven upper bounds on the §4 objective by
+// Lagrangian relaxation (docs/model.md §5).
+//
+// The relaxation dualises the coupling between the two sides of the problem:
+// for every student i, slot t and session mode m ∈ {group, tutoring}, the
+// student's own choice x[i,t,m] ∈ {0,1} must equal the number y[i,t,m] of
+// sessions of mode m in slot t that contain i. With multipliers λ[i,t,m] the
+// Lagrangian function
+//
+//	L(λ) = Σ_j max over teacher j's weeks of Σ_sessions Σ_members (v_i − λ[i,t,m])
+//	     + Σ_i max over student i's weeks of (Σ_t value of its choice + λ·x
+//	                                          + contact(n_i) − IEP shortfall)
+//
+// splits into one subproblem per teacher and one per student, and for every λ
+// L(λ) ≥ OPT (weak duality; Fisher 1981, "The Lagrangian relaxation method for
+// solving integer programming problems", Management Science 27(1); Fisher
+// 2004). Inside the subproblems every constraint that only makes them harder
+// is dropped — rooms, stations and capacities of sessions, apart pairs,
+// max_group_size, pins on the teacher side, and the teacher in the continuity
+// term (a member counts w_stable whenever last week had that mode in that
+// slot) — each drop can only raise the maximum, so L(λ) stays an upper bound.
+// What is kept: teachers' availability, subjects and weekly limits; group
+// sizes and the level band; focus skills; student availability, pins' modes,
+// accessible independent rooms; and the exact concave cross-slot terms
+// (contact and IEP minutes), solved per student by dynamic programming over
+// slots.
+//
+// λ is improved by the subgradient method with the Polyak step of Held,
+// Wolfe & Crowder (1974), "Validation of subgradient optimization",
+// Mathematical Programming 6, using the incumbent as the target and halving
+// the step factor when the bound stalls. Every evaluated L(λ) is a valid
+// bound; the smallest is returned.
+package bound
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/weekplan/weekplan/solver/model"
+)
+
+// Tuning of the subgradient method (docs/model.md §5): λ starts at
+// −initScale × the student's IEP value of a session spread over its free
+// slots (plus initContact × its contact value); the step factor starts at
+// theta0 and halves after stallLimit iterations without a better bound; the
+// direction is deflect × subgradient + (1 − deflect) × previous direction.
+const (
+	initScale   = 1.0
+	initContact = 0.0
+	stallLimit  = 20
+	deflect     = 0.6
+	theta0      = 1.0
+)
+
+// Options configure Lagrangian.
+type Options struct {
+	// Iterations is the number of subgradient iterations (at least 1).
+	Iterations int
+	// Incumbent is the objective of a known schedule (a lower bound on OPT)
+	// used by the Polyak step.
+	Incumbent float64
+	// Workers is the number of goroutines evaluating subproblems; the result
+	// does not depend on it.
+	Workers int
+}
+
+// Result is the best bound found.
+type Result struct {
+	Value      float64
+	Valid      bool
+	Iterations int
+}
+
+// sessionBest is the best relaxed session of mode m on skill k in slot t.
+type sessionBest struct {
+	value   float64
+	members []int
+}
+
+type relax struct {
+	p      *model.Problem
+	T, S   int
+	lambda []float64 // (i*T+t)*2+m
+	grad   []float64
+	// per (t, k, m): best relaxed session
+	best []sessionBest
+	// roomOK[t*2+m]: some room can host a session of mode m in slot t.
+	roomOK []bool
+	// indep[i*T+t]: best independent value, or NaN if none is allowed.
+	indep []float64
+	// allowed[i*T+t]: bitmask of allowed choices: 1 none, 2 indep, 4 group, 8 tutor.
+	allowed []uint8
+	workers int
+	// off[k] is the offset of skill k's BySkill list in the flattened
+	// per-(skill, member) tables: mastery, and base (the relaxed session
+	// value per slot and mode).
+	off     []int
+	nfocus  int
+	mastery []float64
+	base    []float64
+}
+
+// Lagrangian returns the best Lagrangian bound found within opt.Iterations
+// subgradient steps, or an invalid result if ctx was done before the first
+// evaluation finished.
+func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
+	r := newRelax(p, max(1, opt.Workers))
+	best := math.Inf(1)
+	theta := theta0
+	stall := 0
+	res := Result{}
+	lb := opt.Incumbent
+	dir := make([]float64, len(r.grad))
+	for it := 0; it < max(1, opt.Iterations); it++ {
+		if ctx.Err() != nil {
+			break
+		}
+		v, norm := r.evaluate()
+		res.Iterations++
+		if math.IsInf(best, 1) || v < best-1e-9*math.Max(1, math.Abs(best)) {
+			best = v
+			stall = 0
+		} else if stall++; stall >= stallLimit {
+			theta /= 2
+			stall = 0
+		}
+		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < 1e-6 {
+			break
+		}
+		// Deflected direction (Camerini, Fratta & Maffioli 1975): a moving
+		// average of subgradients damps the zig-zag of the plain method.
+		dn := 0.0
+		for x, g := range r.grad {
+			dir[x] = deflect*g + (1-deflect)*dir[x]
+			dn += dir[x] * dir[x]
+		}
+		if dn == 0 {
+			dn = norm
+			copy(dir, r.grad)
+		}
+		step := theta * math.Max(v-lb, 1e-3) / dn
+		for x := range r.lambda {
+			r.lambda[x] -= step * dir[x]
+		}
+	}
+	if math.IsInf(best, 1) {
+		return res
+	}
+	// A small margin absorbs floating-point rounding in the sums.
+	res.Value = best + 1e-9*math.Max(1, math.Abs(best))
+	res.Valid = true
+	return res
+}
+
+func newRelax(p *model.Problem, workers int) *relax {
+	T, S := p.T(), len(p.Students)
+	r := &relax{p: p, T: T, S: S, workers: workers,
+		lambda:  make([]float64, S*T*2),
+		grad:    make([]float64, S*T*2),
+		best:    make([]sessionBest, T*len(p.Skills)*2),
+		roomOK:  make([]bool, T*2),
+		indep:   make([]float64, S*T),
+		allowed: make([]uint8, S*T),
+	}
+	r.off = make([]int, len(p.Skills))
+	for k, list := range p.BySkill {
+		r.off[k] = r.nfocus
+		r.nfocus += len(list)
+		for _, i := range list {
+			r.mastery = append(r.mastery, p.Students[i].FocusOn(k).Mastery)
+		}
+	}
+	r.base = make([]float64, T*r.nfocus*2)
+	for t := 0; t < T; t++ {
+		for k, list := range p.BySkill {
+			for pos, i := range list {
+				for m := model.Group; m <= model.Tutor; m++ {
+					r.base[(t*r.nfocus+r.off[k]+pos)*2+int(m)] = relaxedValue(p, i, t, m, k)
+				}
+			}
+		}
+	}
+	for t := 0; t < T; t++ {
+		for m := model.Group; m <= model.Tutor; m++ {
+			for x := range p.Rooms {
+				rm := &p.Rooms[x]
+				if rm.Allows(m) && rm.Avail[t] && rm.Stations > 0 && rm.Capacity >= p.MinSize(m) {
+					r.roomOK[t*2+int(m)] = true
+				}
+			}
+		}
+	}
+	for i := range p.Students {
+		st := &p.Students[i]
+		// share[m]: the fraction of the student's free slots its IEP
+		// minutes of mode m need.
+		var share [2]float64
+		free := 0
+		for t := 0; t < T; t++ {
+			if st.Avail[t] {
+				free++
+			}
+		}
+		for m := 0; m < 2; m++ {
+			if free > 0 && st.MinMinutes[m] > 0 {
+				share[m] = math.Min(1, float64(st.MinMinutes[m])/float64(p.Slots[0].Minutes)/float64(free))
+			}
+		}
+		for t := 0; t < T; t++ {
+			k := i*T + t
+			r.indep[k] = math.NaN()
+			if !st.Avail[t] {
+				continue
+			}
+			pn := p.Pin(i, t)
+			for x := range p.Rooms {
+				if !p.IndepRoomOK(i, t, x) || (pn != nil && pn.Room >= 0 && pn.Room != x) {
+					continue
+				}
+				if v := p.IndepValue(i, t, x); math.IsNaN(r.indep[k]) || v > r.indep[k] {
+					r.indep[k] = v
+				}
+			}
+			mask := uint8(1)
+			if !math.IsNaN(r.indep[k]) {
+				mask |= 2
+			}
+			if r.teachable(i, t) {
+				if r.roomOK[t*2] && p.P.GroupMax >= p.P.GroupMin && p.P.GroupMax >= 1 {
+					mask |= 4
+				}
+				if r.roomOK[t*2+1] && p.P.TutoringMax >= 1 {
+					mask |= 8
+				}
+			}
+			if pn != nil {
+				free := mask
+				defer func(k int) {
+					if r.allowed[k] == 0 { // contradictory pin: relax it
+						r.allowed[k] = free
+					}
+				}(k)
+				mask &^= 1 // a pinned student-slot is placed
+				switch {
+				case pn.Mode == model.Indep:
+					mask &= 2
+				case pn.Mode == model.Group:
+					mask &= 4
+				case pn.Mode == model.Tutor:
+					mask &= 8
+				case pn.Teacher >= 0 || pn.Skill >= 0:
+					mask &= 4 | 8
+				}
+				if pn.Room >= 0 {
+					rm := &p.Rooms[pn.Room]
+					for m := model.Group; m <= model.Indep; m++ {
+						if !rm.Allows(m) {
+							mask &^= modeBit(m)
+						}
+					}
+				}
+			}
+			r.allowed[k] = mask
+			// Start λ at the student's own marginal value of a first
+			// session in that mode (IEP minutes and contact), the scale at
+			// which the two sides balance; λ = 0 is far from it when IEP
+			// minutes are at stake.
+			for m := model.Group; m <= model.Tutor; m++ {
+				v := 0.0
+				if p.P.ContactTarget > 0 {
+					v += initContact * p.P.WContact * st.Priority
+				}
+				v += p.P.PIEPMinute * float64(min(p.Slots[t].Minutes, st.MinMinutes[m])) * share[m]
+				r.lambda[k*2+int(m)] = -initScale * v
+			}
+		}
+	}
+	return r
+}
+
+// teachable reports whether some teacher available in slot t teaches the
+// subject of one of i's focus skills (else no session can take i then).
+func (r *relax) teachable(i, t int) bool {
+	p := r.p
+	for _, f := range p.Students[i].Focus {
+		subj := p.Skills[f.Skill].Subject
+		for j := range p.Teachers {
+			tc := &p.Teachers[j]
+			if tc.Avail[t] && tc.Limit > 0 && tc.Subjects[subj] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// choice bits: none 1, indep 2, group 4, tutor 8. modeBit maps a mode.
+func modeBit(m model.Mode) uint8 {
+	switch m {
+	case model.Indep:
+		return 2
+	case model.Group:
+		return 4
+	case model.Tutor:
+		return 8
+	}
+	return 1
+}
+
+// evaluate computes L(λ) and its subgradient (into r.grad); it returns the
+// value and the squared norm of the subgradient.
+func (r *relax) evaluate() (float64, float64) {
+	for x := range r.grad {
+		r.grad[x] = 0
+	}
+	teacher := r.teacherSide()
+	student := r.studentSide()
+	norm := 0.0
+	for _, g := range r.grad {
+		norm += g * g
+	}
+	return teacher + student, norm
+}
+
+// parallel runs f(0..n-1) on the workers; f must write disjoint data.
+func (r *relax) parallel(n int, f func(x int)) {
+	w := min(r.workers, n)
+	if w <= 1 {
+		for x := 0; x < n; x++ {
+			f(x)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < w; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for x := g; x < n; x += w {
+				f(x)
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
+type cand struct {
+	i       int
+	w       float64
+	mastery float64
+}
+
+// teacherSide solves the relaxed session problems per (slot, skill, mode),
+// then each teacher's choice of at most Limit slots, and records −y in grad.
+func (r *relax) teacherSide() float64 {
+	p := r.p
+	K := len(p.Skills)
+	r.parallel(r.T, func(t int) {
+		var buf []cand
+		var order []int
+		for k := 0; k < K; k++ {
+			for m := model.Group; m <= model.Tutor; m++ {
+				b := &r.best[(t*K+k)*2+int(m)]
+				b.value, b.members = math.Inf(-1), b.members[:0]
+				if !r.roomOK[t*2+int(m)] {
+					continue
+				}
+				buf = buf[:0]
+				for pos, i := range p.BySkill[k] {
+					if r.allowed[i*r.T+t]&modeBit(m) == 0 {
+						continue
+					}
+					x := r.off[k] + pos
+					v := r.base[(t*r.nfocus+x)*2+int(m)] - r.lambda[(i*r.T+t)*2+int(m)]
+					buf = append(buf, cand{i: i, w: v, mastery: r.mastery[x]})
+				}
+				if len(buf) == 0 {
+					continue
+				}
+				order = bestSubset(p, m, buf, order, b)
+			}
+		}
+	})
+	total := 0.0
+	vals := make([]float64, r.T)
+	pick := make([]int, r.T)
+	for j := range p.Teachers {
+		tc := &p.Teachers[j]
+		for t := 0; t < r.T; t++ {
+			vals[t], pick[t] = 0, -1
+			if !tc.Avail[t] {
+				continue
+			}
+			for k := 0; k < K; k++ {
+				if !tc.Subjects[p.Skills[k].Subject] {
+					continue
+				}
+				for m := 0; m < 2; m++ {
+					x := (t*K+k)*2 + m
+					if v := r.best[x].value; v > vals[t] {
+						vals[t], pick[t] = v, x
+					}
+				}
+			}
+		}
+		// The teacher leads at most Limit sessions: take the best slots.
+		slotsBy := make([]int, 0, r.T)
+		for t := 0; t < r.T; t++ {
+			if pick[t] >= 0 {
+				slotsBy = append(slotsBy, t)
+			}
+		}
+		slices.SortStableFunc(slotsBy, func(a, b int) int {
+			switch {
+			case vals[a] > vals[b]:
+				return -1
+			case vals[a] < vals[b]:
+				return 1
+			}
+			return 0
+		})
+		if len(slotsBy) > tc.Limit {
+			slotsBy = slotsBy[:max(0, tc.Limit)]
+		}
+		for _, t := range slotsBy {
+			total += vals[t]
+			x := pick[t]
+			m := x % 2
+			for _, i := range r.best[x].members {
+				r.grad[(i*r.T+t)*2+m] -= 1
+			}
+		}
+	}
+	return total
+}
+
+// relaxedValue is a member's session value with the continuity term relaxed
+// to "last week had this mode in this slot" (any teacher).
+func relaxedValue(p *model.Problem, i, t int, m model.Mode, k int) float64 {
+	st := &p.Students[i]
+	f := st.FocusOn(k)
+	w := p.P.WGroup
+	if m == model.Tutor {
+		w = p.P.WTutor
+	}
+	v := w*f.Need*st.Priority + p.P.WInterest*st.Interest[p.Skills[k].Key]
+	if st.LastAt != nil {
+		for _, row := range st.Last[st.LastAt[t]:st.LastAt[t+1]] {
+			if row.Mode == m {
+				v += p.P.WStable
+				break
+			}
+		}
+	}
+	return v
+}
+
+// bestSubset finds the maximum-weight legal member set: for tutoring, 1 to
+// TutoringMax students; for a small group, GroupMin to GroupMax students whose
+// masteries lie within the level band. Any legal group lies in the window
+// that starts at its lowest mastery, and within a window the best set is the
+// GroupMin largest weights plus any further positive ones up to GroupMax, so
+// the maximum over windows is exact for this relaxation. buf is in mastery
+// order (BySkill's order).
+func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sessionBest) []int {
+	order = order[:0]
+	for x := range buf {
+		order = append(order, x)
+	}
+	slices.SortFunc(order, func(a, c int) int {
+		switch {
+		case buf[a].w > buf[c].w:
+			return -1
+		case buf[a].w < buf[c].w:
+			return 1
+		}
+		return a - c
+	})
+	lo, hi := 1, p.P.TutoringMax
+	if m == model.Group {
+		lo, hi = p.P.GroupMin, p.P.GroupMax
+	}
+	lo = max(lo, 1)
+	if hi < lo {
+		return order
+	}
+	band := p.P.LevelBand + model.BandTol
+	bestStart, bestEnd := -1, -1
+	best := math.Inf(-1)
+	prevEnd := -1
+	for a := range buf {
+		end := len(buf) - 1
+		if m == model.Group {
+			end = a
+			for end+1 < len(buf) && buf[end+1].mastery-buf[a].mastery <= band {
+				end++
+			}
+		}
+		if end <= prevEnd || end-a+1 < lo {
+			if m != model.Group {
+				break
+			}
+			continue
+		}
+		prevEnd = end
+		n, sum := 0, 0.0
+		for _, x := range order {
+			if x < a || x > end {
+				continue
+			}
+			if n >= hi || (n >= lo && buf[x].w <= 0) {
+				break
+			}
+			sum += buf[x].w
+			n++
+		}
+		if n >= lo && sum > best {
+			best, bestStart, bestEnd = sum, a, end
+		}
+		if m != model.Group {
+			break
+		}
+	}
+	if bestStart < 0 || best <= 0 {
+		return order
+	}
+	b.value = best
+	n := 0
+	for _, x := range order {
+		if x < bestStart || x > bestEnd {
+			continue
+		}
+		if n >= hi || (n >= lo && buf[x].w <= 0) {
+			break
+		}
+		b.members = append(b.members, buf[x].i)
+		n++
+	}
+	return order
+}

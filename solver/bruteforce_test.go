@@ -1,0 +1,151 @@
+package solver_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/weekplan/weekplan/solver"
+)
+
+// handInstance is a school of 3 students, 2 slots, 1 teacher and 2 rooms
+// (one that hosts sessions only, one for independent work).
+func handInstance(mod func(*solver.Instance)) *solver.Instance {
+	inst := &solver.Instance{
+		Format: solver.InstanceFormat, School: solver.School{ID: "hand"}, WeekStart: "2026-11-30",
+		Slots: []solver.Slot{{ID: "mon-1", Day: "mon", Start: "09:00", Minutes: 45}, {ID: "mon-2", Day: "mon", Start: "10:00", Minutes: 40}},
+		Skills: []solver.Skill{{ID: "m.1", Subject: "math", Seq: 1}, {ID: "m.2", Subject: "math", Seq: 2},
+			{ID: "r.1", Subject: "reading", Seq: 1}},
+		Rooms: []solver.Room{
+			{ID: "tr", Capacity: 3, Stations: intp(1), Modes: []solver.Mode{solver.SmallGroup, solver.Tutoring}, Accessible: true},
+			{ID: "lib", Capacity: 3, Stations: intp(0), Modes: []solver.Mode{solver.Independent}, Topic: "reading", Accessible: true},
+		},
+		Teachers: []solver.Teacher{{ID: "t-1", Subjects: []string{"math"}}},
+		Students: []solver.Student{
+			{ID: "s-1", Progress: map[string]float64{"m.1": 0.3}, Interests: map[string]float64{"math": 0.5}},
+			{ID: "s-2", Progress: map[string]float64{"m.1": 0.5, "r.1": 0.2}, Interests: map[string]float64{"reading": 1}},
+			{ID: "s-3", Progress: map[string]float64{"m.1": 0.9, "m.2": 0.1}},
+		},
+	}
+	if mod != nil {
+		mod(inst)
+	}
+	return inst
+}
+
+// bruteForce enumerates every schedule of a hand instance with one teacher
+// and one session room: per slot no session, or a session of either mode on
+// any skill with any subset of students; everyone else works in the library.
+// It returns the best objective as scored by Check.
+func bruteForce(t *testing.T, inst *solver.Instance) float64 {
+	t.Helper()
+	type option struct {
+		mode    solver.Mode
+		skill   string
+		members []string
+	}
+	opts := []option{{}}
+	for _, m := range []solver.Mode{solver.SmallGroup, solver.Tutoring} {
+		for _, sk := range inst.Skills {
+			for mask := 1; mask < 1<<len(inst.Students); mask++ {
+				var members []string
+				for i, st := range inst.Students {
+					if mask&(1<<i) != 0 {
+						members = append(members, st.ID)
+					}
+				}
+				opts = append(opts, option{m, sk.ID, members})
+			}
+		}
+	}
+	best := math.Inf(-1)
+	T := len(inst.Slots)
+	choice := make([]int, T)
+	var rec func(s int)
+	rec = func(s int) {
+		if s == T {
+			sched := &solver.Schedule{Format: solver.ScheduleFormat, School: inst.School.ID, WeekStart: inst.WeekStart}
+			for x, sl := range inst.Slots {
+				o := opts[choice[x]]
+				in := map[string]bool{}
+				if o.mode != "" {
+					sched.Sessions = append(sched.Sessions, solver.Session{Slot: sl.ID, Mode: o.mode, Teacher: "t-1",
+						Room: "tr", Skill: o.skill, Students: o.members})
+					for _, m := range o.members {
+						in[m] = true
+					}
+				}
+				var rest []string
+				for _, st := range inst.Students {
+					unavailable := false
+					for _, u := range st.Unavailable {
+						unavailable = unavailable || u == sl.ID
+					}
+					if !in[st.ID] && !unavailable {
+						rest = append(rest, st.ID)
+					}
+				}
+				if len(rest) > 0 {
+					sched.Independent = append(sched.Independent, solver.IndependentWork{Slot: sl.ID, Room: "lib", Students: rest})
+				}
+			}
+			rep := solver.Check(inst, sched)
+			// Only the hard constraints matter here; the report rules
+			// (objective, reasons) are not filled in by the enumerator.
+			for _, v := range rep.Violations {
+				if v.Rule != solver.RuleObjective && v.Rule != solver.RuleReport {
+					return
+				}
+			}
+			best = math.Max(best, rep.Score.Total)
+			return
+		}
+		for x := range opts {
+			choice[s] = x
+			rec(s + 1)
+		}
+	}
+	rec(0)
+	return best
+}
+
+func TestSolveAgainstBruteForce(t *testing.T) {
+	cases := []struct {
+		name string
+		mod  func(*solver.Instance)
+	}{
+		{"plain", nil},
+		{"iep tutoring", func(inst *solver.Instance) {
+			inst.Students[2].MinMinutes = map[solver.Mode]int{solver.Tutoring: 60}
+			inst.Students[2].Unavailable = []string{"mon-2"}
+		}},
+		{"limit, apart and band", func(inst *solver.Instance) {
+			inst.Teachers[0].MaxSessions = intp(1)
+			inst.Students[0].Apart = []string{"s-2"}
+			inst.Students[1].MinMinutes = map[solver.Mode]int{solver.SmallGroup: 45}
+			inst.Students[2].Progress["m.1"] = 0.1
+			inst.Policy = map[string]float64{"level_band": 0.2}
+		}},
+		{"pinned group", func(inst *solver.Instance) {
+			inst.Pins = []solver.Pin{{Student: "s-1", Slot: "mon-2", Mode: solver.SmallGroup, Teacher: "t-1"}, {Student: "s-3", Slot: "mon-1", Room: "lib"}}
+			inst.LastWeek = []solver.LastWeekEntry{{Student: "s-1", Slot: "mon-1", Mode: solver.Tutoring, Teacher: "t-1"}}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inst := handInstance(tc.mod)
+			if err := inst.Validate(); err != nil {
+				t.Fatalf("hand instance invalid: %v", err)
+			}
+			opt := bruteForce(t, inst)
+			res := solveOK(t, inst, solver.Options{Effort: 20})
+			tol := 1e-6 * math.Max(1, math.Abs(opt))
+			if res.Score.Total > opt+tol {
+				t.Errorf("objective %v exceeds the brute-force optimum %v", res.Score.Total, opt)
+			}
+			if !res.HasBound || res.Bound < opt-tol {
+				t.Errorf("bound %v (proven %v) below the brute-force optimum %v", res.Bound, res.HasBound, opt)
+			}
+			t.Logf("objective %.4f, optimum %.4f, bound %.4f", res.Score.Total, opt, res.Bound)
+		})
+	}
+}

@@ -1,0 +1,296 @@
+package heuristic
+
+import (
+	"context"
+	"math/rand/v2"
+
+	"github.com/weekplan/weekplan/solver/model"
+)
+
+// Options configure Improve.
+type Options struct {
+	// Seed drives the random choices of the search.
+	Seed uint64
+	// Effort is the number of iterations; each iteration is one batch of moves
+	// (docs/model.md §4.2).
+	Effort int
+	// Target, when HasTarget, is a proven upper bound: the search stops once
+	// the incumbent reaches it.
+	Target    float64
+	HasTarget bool
+	// Progress, when set, is called after every iteration.
+	Progress func(iteration int, objective float64)
+}
+
+// Stats say how the search went.
+type Stats struct {
+	Iterations int
+	Cancelled  bool
+	Optimal    bool
+}
+
+const eps = 1e-9
+
+// rebuildsPerIteration is the number of rebuild moves per iteration.
+const rebuildsPerIteration = 8
+
+// opensPerIteration is the number of teachers offered an extra session per
+// iteration.
+const opensPerIteration = 4
+
+// rebuildSlots is the number of random slots a rebuild tries besides the
+// dissolved session's own.
+const rebuildSlots = 4
+
+// allSlotsBelow: on problems of at most this many student-slots a rebuild
+// tries every slot.
+const allSlotsBelow = 10_000
+
+// Improve runs the local search on sol in place. Only strictly improving
+// moves are kept, so the objective never decreases and a larger Effort never
+// ends worse than a smaller one: the first k iterations do the same work
+// whatever the Effort.
+//
+// One iteration is a batch of moves, in a fixed order:
+//
+//   - relocate: every student of one random slot moves to its best
+//     placement there (another independent room, or an existing session it may
+//     join);
+//   - rebuild: for a few random sessions, dissolve the session (members move
+//     to their best other placement) and let its teacher open the best session
+//     over all its free slots, the dissolved one's included — this re-optimises
+//     skill, mode and members and moves a session between slots, in the manner
+//     of the destroy/repair pairs of Ropke & Pisinger (2006);
+//   - open: a few teachers in turn, if below their weekly limit, open their
+//     best session, if any gains.
+//
+// Each move is evaluated with exact incremental deltas (model.Solution) and
+// rolled back through the solution's journal when it does not improve.
+func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
+	p := sol.P
+	e := newEngine(p, sol)
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
+	var st Stats
+	rebuilds := rebuildsPerIteration
+	next := 0
+	for it := 0; it < opt.Effort; it++ {
+		if opt.HasTarget && sol.Objective() >= opt.Target-1e-6*max(1, abs(opt.Target)) {
+			st.Optimal = true
+			break
+		}
+		if ctx.Err() != nil {
+			st.Cancelled = true
+			break
+		}
+		e.relocateSlot(rng.IntN(p.T()))
+		for r := 0; r < rebuilds; r++ {
+			if ctx.Err() != nil {
+				break
+			}
+			e.rebuild(rng)
+		}
+		// Teachers below their limit, a few per iteration in turn.
+		for x := 0; x < min(opensPerIteration, len(p.Teachers)); x++ {
+			e.openBest(next % len(p.Teachers))
+			next++
+		}
+		st.Iterations++
+		if opt.Progress != nil {
+			opt.Progress(st.Iterations, sol.Objective())
+		}
+	}
+	return st
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// relocateSlot moves every student of slot t to its best placement there.
+func (e *engine) relocateSlot(t int) {
+	for i := range e.p.Students {
+		e.relocate(i, t)
+	}
+}
+
+// relocate moves i in slot t to its best feasible placement if that improves.
+func (e *engine) relocate(i, t int) {
+	p, sol := e.p, e.sol
+	if !p.Students[i].Avail[t] {
+		return
+	}
+	cur, ref := sol.Mode(i, t), sol.Ref(i, t)
+	if cur.IsSession() {
+		ss := &sol.Sessions[ref]
+		if ss.Mode == model.Group && len(ss.Members) <= p.P.GroupMin {
+			return
+		}
+	}
+	bestM, bestRef, bestD := model.None, -1, eps
+	for r := range p.Rooms {
+		if cur == model.Indep && r == ref {
+			continue
+		}
+		if sol.CanIndep(i, t, r) {
+			if d := sol.DeltaMove(i, t, model.Indep, r); d > bestD {
+				bestM, bestRef, bestD = model.Indep, r, d
+			}
+		}
+	}
+	for j := range p.Teachers {
+		id := sol.Busy(j, t)
+		if id < 0 || id == ref && cur.IsSession() || !sol.CanJoin(i, id) {
+			continue
+		}
+		m := sol.Sessions[id].Mode
+		if d := sol.DeltaMove(i, t, m, id); d > bestD {
+			bestM, bestRef, bestD = m, id, d
+		}
+	}
+	if bestM == model.None {
+		return
+	}
+	sol.Move(i, t, bestM, bestRef)
+	if cur.IsSession() && len(sol.Sessions[ref].Members) == 0 {
+		sol.Close(ref)
+	}
+}
+
+// placeBest moves i (just taken out of a session, so momentarily without a
+// placement in the solver's eyes) to its best placement in slot t other than
+// session `not`; it returns the objective change, or false if there is none.
+func (e *engine) placeBest(i, t, not int) (float64, bool) {
+	p, sol := e.p, e.sol
+	bestM, bestRef, bestD, found := model.None, -1, 0.0, false
+	for r := range p.Rooms {
+		if sol.CanIndep(i, t, r) {
+			if d := sol.DeltaMove(i, t, model.Indep, r); !found || d > bestD {
+				bestM, bestRef, bestD, found = model.Indep, r, d, true
+			}
+		}
+	}
+	for j := range p.Teachers {
+		id := sol.Busy(j, t)
+		if id < 0 || id == not || !sol.CanJoin(i, id) {
+			continue
+		}
+		m := sol.Sessions[id].Mode
+		if d := sol.DeltaMove(i, t, m, id); !found || d > bestD {
+			bestM, bestRef, bestD, found = m, id, d, true
+		}
+	}
+	if !found {
+		return 0, false
+	}
+	return sol.Move(i, t, bestM, bestRef), true
+}
+
+// locked reports whether a session holds a pinned student (then its
+// teacher, slot, mode, room and skill stay).
+func (e *engine) locked(id int) bool {
+	ss := &e.sol.Sessions[id]
+	for _, i := range ss.Members {
+		if e.p.Pin(i, ss.Slot) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// dissolve empties session id into the members' best other placements and
+// closes it; it returns the change, or false if a member has nowhere to go
+// (then the caller rolls back).
+func (e *engine) dissolve(id int) (float64, bool) {
+	sol := e.sol
+	ss := &sol.Sessions[id]
+	t := ss.Slot
+	members := append([]int(nil), ss.Members...)
+	d := 0.0
+	for _, i := range members {
+		// Step out to unplaced first so that the best destination is judged
+		// without the session itself.
+		d += sol.Move(i, t, model.None, -1)
+	}
+	sol.Close(id)
+	for _, i := range members {
+		x, ok := e.placeBest(i, t, -1)
+		if !ok {
+			return d, false
+		}
+		d += x
+	}
+	return d, true
+}
+
+// rebuild dissolves a random unpinned session and lets its teacher open the
+// best session over all its free slots; kept only if the objective improves.
+func (e *engine) rebuild(rng *rand.Rand) {
+	sol := e.sol
+	n := len(sol.Sessions)
+	if n == 0 {
+		return
+	}
+	id := rng.IntN(n)
+	if !sol.Sessions[id].Alive || e.locked(id) {
+		return
+	}
+	j := sol.Sessions[id].Teacher
+	sol.Begin()
+	d, ok := e.dissolve(id)
+	if ok {
+		// The teacher's best session over the dissolved slot and a few
+		// random other slots (all slots would cost T session evaluations).
+		t0 := sol.Sessions[id].Slot
+		best := e.best(j, t0)
+		if best.ok {
+			best.members = append([]int(nil), best.members...)
+		}
+		tries := rebuildSlots
+		if e.p.T()*len(e.p.Students) <= allSlotsBelow {
+			tries = e.p.T()
+		}
+		for x := 0; x < tries; x++ {
+			t := x
+			if tries == rebuildSlots {
+				t = rng.IntN(e.p.T())
+			}
+			if c := e.best(j, t); c.ok && (!best.ok || c.gain > best.gain+1e-12) {
+				best = c
+				best.members = append([]int(nil), c.members...)
+			}
+		}
+		if best.ok {
+			d += e.apply(&best)
+		}
+	}
+	if ok && d > eps {
+		sol.Commit()
+	} else {
+		sol.Rollback()
+	}
+}
+
+// bestOverSlots is teacher j's best candidate session over its free slots.
+func (e *engine) bestOverSlots(j int) candidate {
+	var best candidate
+	for t := range e.p.Slots {
+		if c := e.best(j, t); c.ok && (!best.ok || c.gain > best.gain+1e-12) {
+			best = c
+			best.members = append([]int(nil), c.members...)
+		}
+	}
+	return best
+}
+
+// openBest opens teacher j's best session if j has budget and it gains.
+func (e *engine) openBest(j int) {
+	if e.sol.TeacherSessions(j) >= e.p.Teachers[j].Limit {
+		return
+	}
+	if c := e.bestOverSlots(j); c.ok && c.gain > eps {
+		e.apply(&c)
+	}
+}

@@ -1,0 +1,7 @@
+package model
+
+import "sort"
+
+func sortInts(list []int, less func(a, b int) bool) {
+	sort.SliceStable(list, func(x, y int) bool { return less(list[x], list[y]) })
+}

@@ -1,0 +1,171 @@
+package solver_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"testing"
+
+	"github.com/weekplan/weekplan/solver"
+)
+
+// knownOptimum is the proven optimum of tiny-30-seed101 (bench/README.md).
+const knownOptimum = -499.466
+
+func solveOK(t *testing.T, inst *solver.Instance, opt solver.Options) *solver.Result {
+	t.Helper()
+	res, err := solver.Solve(context.Background(), inst, opt)
+	if err != nil {
+		t.Fatalf("Solve: %v", err)
+	}
+	rep := solver.Check(inst, res.Schedule)
+	if !rep.Valid() {
+		t.Fatalf("Check rejects the schedule: %v", rep.Violations)
+	}
+	if d := math.Abs(rep.Score.Total - res.Schedule.Objective); d > solver.ObjectiveTolerance(rep.Score.Total) {
+		t.Fatalf("objective: got %v, checker scores %v", res.Schedule.Objective, rep.Score.Total)
+	}
+	if res.Score.Total != res.Schedule.Objective {
+		t.Fatalf("Result.Score.Total %v != Schedule.Objective %v", res.Score.Total, res.Schedule.Objective)
+	}
+	if res.HasBound {
+		if res.Schedule.Bound == nil || *res.Schedule.Bound != res.Bound {
+			t.Fatalf("bound not written consistently")
+		}
+		if res.Bound < res.Score.Total-solver.ObjectiveTolerance(res.Score.Total) {
+			t.Fatalf("bound %v below objective %v", res.Bound, res.Score.Total)
+		}
+	} else if res.Schedule.Bound != nil {
+		t.Fatalf("unproven bound written")
+	}
+	return res
+}
+
+func TestSolveBenchInstancesAreValid(t *testing.T) {
+	for _, name := range []string{"tiny-30-seed101", "small-60-seed101", "small-120-tight-seed101"} {
+		t.Run(name, func(t *testing.T) {
+			inst := benchInstance(t, name)
+			res := solveOK(t, inst, solver.Options{Effort: 10})
+			if len(res.Schedule.Unplaced) != res.Score.UnplacedSlots {
+				t.Errorf("unplaced: got %d listed, want %d", len(res.Schedule.Unplaced), res.Score.UnplacedSlots)
+			}
+			if name == "tiny-30-seed101" {
+				if !res.HasBound {
+					t.Fatalf("no bound on %s", name)
+				}
+				if res.Bound < knownOptimum-1e-6*math.Abs(knownOptimum) {
+					t.Errorf("bound %v below the known optimum %v", res.Bound, knownOptimum)
+				}
+				if res.Score.Total > knownOptimum+1e-6*math.Abs(knownOptimum) {
+					t.Errorf("objective %v above the known optimum %v: checker or reference wrong", res.Score.Total, knownOptimum)
+				}
+			}
+		})
+	}
+}
+
+func TestSolveHonoursPins(t *testing.T) {
+	inst := benchInstance(t, "medium-300-seed101")
+	res := solveOK(t, inst, solver.Options{Effort: 2})
+	type key struct{ student, slot string }
+	where := map[key][]string{} // mode, teacher, room, skill
+	for _, s := range res.Schedule.Sessions {
+		for _, st := range s.Students {
+			where[key{st, s.Slot}] = []string{string(s.Mode), s.Teacher, s.Room, s.Skill}
+		}
+	}
+	for _, w := range res.Schedule.Independent {
+		for _, st := range w.Students {
+			where[key{st, w.Slot}] = []string{string(solver.Independent), "", w.Room, ""}
+		}
+	}
+	for _, pn := range inst.Pins {
+		got, ok := where[key{pn.Student, pn.Slot}]
+		if !ok {
+			t.Fatalf("pin %+v: student not placed", pn)
+		}
+		want := []string{string(pn.Mode), pn.Teacher, pn.Room, pn.Skill}
+		for x := range want {
+			if want[x] != "" && want[x] != got[x] {
+				t.Errorf("pin %+v: got placement %v", pn, got)
+			}
+		}
+	}
+}
+
+func TestSolveIsDeterministic(t *testing.T) {
+	inst := benchInstance(t, "small-60-seed101")
+	a := solveOK(t, inst, solver.Options{Seed: 3, Effort: 8, Workers: 1})
+	b := solveOK(t, benchInstance(t, "small-60-seed101"), solver.Options{Seed: 3, Effort: 8, Workers: 2})
+	c := solveOK(t, benchInstance(t, "small-60-seed101"), solver.Options{Seed: 3, Effort: 8, Workers: 4})
+	ja, jb, jc := mustJSON(t, a.Schedule), mustJSON(t, b.Schedule), mustJSON(t, c.Schedule)
+	if !bytes.Equal(ja, jb) || !bytes.Equal(ja, jc) {
+		t.Fatalf("schedules differ between Workers=1, 2 and 4")
+	}
+}
+
+func TestMoreEffortIsNeverWorse(t *testing.T) {
+	inst := benchInstance(t, "small-60-seed101")
+	prev := math.Inf(-1)
+	for _, effort := range []int{1, 3, 10, 30} {
+		res := solveOK(t, inst, solver.Options{Seed: 1, Effort: effort})
+		if res.Score.Total < prev-1e-9 {
+			t.Errorf("effort %d: objective %v, worse than %v with less effort", effort, res.Score.Total, prev)
+		}
+		prev = res.Score.Total
+	}
+}
+
+func TestSolveCancelledStillValid(t *testing.T) {
+	inst := benchInstance(t, "small-120-seed101")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := solver.Solve(ctx, inst, solver.Options{})
+	if err != nil {
+		t.Fatalf("Solve: %v", err)
+	}
+	if rep := solver.Check(inst, res.Schedule); !rep.Valid() {
+		t.Fatalf("cancelled solve returned an invalid schedule: %v", rep.Violations)
+	}
+	if res.Stopped != "cancelled" {
+		t.Errorf("Stopped: got %q, want %q", res.Stopped, "cancelled")
+	}
+}
+
+func TestSolveRejectsInvalidInstance(t *testing.T) {
+	inst := benchInstance(t, "tiny-30-seed101")
+	inst.Students[0].Apart = []string{inst.Students[0].ID}
+	if _, err := solver.Solve(context.Background(), inst, solver.Options{}); err == nil {
+		t.Fatal("Solve accepted an instance whose student is apart from itself")
+	}
+}
+
+func BenchmarkSolve(b *testing.B) {
+	for _, name := range []string{"tiny-30-seed101", "small-120-seed101", "medium-300-seed101", "large-1000-seed101"} {
+		inst := benchInstance(b, name)
+		b.Run("students="+itoa(len(inst.Students)), func(b *testing.B) {
+			var res *solver.Result
+			for b.Loop() {
+				var err error
+				if res, err = solver.Solve(context.Background(), inst, solver.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(res.Score.Total, "objective")
+			if res.HasBound {
+				b.ReportMetric(res.Bound-res.Score.Total, "gap")
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var d []byte
+	for ; n > 0; n /= 10 {
+		d = append([]byte{byte('0' + n%10)}, d...)
+	}
+	return string(d)
+}
