@@ -163,7 +163,7 @@ func (m *Main) usage() {
 	for _, n := range names {
 		fmt.Fprintf(&b, "\t%-8s %s\n", n, cmds[n].summary)
 	}
-	b.WriteString("\nEnvironment: DATABASE_URL, WEEKPLAN_CRON, WEEKPLAN_TIME_LIMIT, LOG_LEVEL, LOG_FORMAT.\n")
+	b.WriteString("\nEnvironment: DATABASE_URL, WEEKPLAN_CRON, WEEKPLAN_TIME_LIMIT, WEEKPLAN_EFFORT, LOG_LEVEL, LOG_FORMAT.\n")
 	b.WriteString("Exit status: 0 success; 2 bad usage or rejected input; 3 schedule written with unplaced slots or shortfalls; 1 any other failure.\n")
 	b.WriteString("Use 'weekplan <command> -h' for a command's flags.\n")
 	fmt.Fprint(m.Stderr, b.String())

@@ -14,6 +14,9 @@ import (
 	"github.com/weekplan/weekplan/solver"
 )
 
+// testEffort is the solver effort of in-process test runs (WEEKPLAN_EFFORT).
+const testEffort = "5"
+
 // result is what one weekplan invocation did.
 type result struct {
 	code           int
@@ -30,7 +33,18 @@ func weekplan(t *testing.T, env map[string]string, args ...string) result {
 func weekplanCtx(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	// Tests solve at a small effort: what they check holds at any effort, and
+	// the solver's quality is measured by `make bench`, not here.
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "WEEKPLAN_EFFORT" {
+			return testEffort
+		}
+		return ""
+	}
+	m := &Main{Stdout: &out, Stderr: &errb, Getenv: getenv}
 	code := m.Run(ctx, args)
 	return result{code, out.String(), errb.String()}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -30,16 +31,25 @@ type solveFlags struct {
 // WEEKPLAN_TIME_LIMIT.
 func (f *solveFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&f.seed, "seed", 1, "random seed; the same input and seed give the same schedule")
-	fs.IntVar(&f.effort, "effort", 0, "deterministic work limit (0: the solver's default)")
+	fs.IntVar(&f.effort, "effort", 0, "deterministic work limit (0: the solver's default; env WEEKPLAN_EFFORT)")
 	fs.IntVar(&f.workers, "workers", 0, "solver threads (0: 2); the result does not depend on it")
 	fs.DurationVar(&f.timeLimit, "time-limit", 0, "cap on solving time per school, e.g. 30s (0: none; env WEEKPLAN_TIME_LIMIT)")
 }
 
 // resolve applies WEEKPLAN_TIME_LIMIT when --time-limit was not given.
 func (f *solveFlags) resolve(cmd string, fs *flag.FlagSet, getenv func(string) string) error {
-	given := false
-	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "time-limit" })
-	if !given {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if !given["effort"] {
+		if s := getenv("WEEKPLAN_EFFORT"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return usagef(cmd, "WEEKPLAN_EFFORT=%q is not a whole number ≥ 0", s)
+			}
+			f.effort = n
+		}
+	}
+	if !given["time-limit"] {
 		if s := getenv("WEEKPLAN_TIME_LIMIT"); s != "" {
 			d, err := time.ParseDuration(s)
 			if err != nil {
