@@ -82,11 +82,14 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidInstance, err)
 	}
-	sol, err := heuristic.Construct(c.p)
+	sol, cut, err := heuristic.Construct(ctx, c.p)
 	if err != nil {
 		return nil, fmt.Errorf("constructing a schedule: %w", err)
 	}
 	res := &Result{ConstructionObjective: sol.Objective(), Stopped: "effort"}
+	if cut {
+		res.Stopped = "cancelled"
+	}
 	effort := opt.Effort
 	if effort <= 0 {
 		effort = DefaultEffort
@@ -109,7 +112,7 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 		},
 	})
 	res.Iterations = st.Iterations
-	if st.Cancelled {
+	if st.Cancelled || cut {
 		res.Stopped = "cancelled"
 	}
 	obj := sol.Objective()

@@ -130,6 +130,17 @@ func TestSolveCancelledStillValid(t *testing.T) {
 	if res.Stopped != "cancelled" {
 		t.Errorf("Stopped: got %q, want %q", res.Stopped, "cancelled")
 	}
+	// The construction honours the context too: with it already done, only
+	// the sessions the pins force are opened.
+	pinned := map[[2]string]bool{}
+	for _, p := range inst.Pins {
+		if p.Teacher != "" || p.Mode == solver.SmallGroup || p.Mode == solver.Tutoring {
+			pinned[[2]string{p.Slot, p.Student}] = true
+		}
+	}
+	if n := len(res.Schedule.Sessions); n > len(pinned) {
+		t.Errorf("a cancelled solve opened %d sessions; the pins force at most %d", n, len(pinned))
+	}
 }
 
 func TestSolveRejectsInvalidInstance(t *testing.T) {

@@ -139,7 +139,33 @@ func (c *BenchCommand) Run(ctx context.Context) error {
 		c.main.Log.Info().Str("instance", j.name).Float64("objective", row.objective).Float64("seconds", row.seconds).Float64("peak_mib", row.peakMiB).Msg("measured")
 		rows = append(rows, row)
 	}
-	return writeOutput(c.main.Stdout, c.out, c.report(rows))
+	report := c.report(rows)
+	if c.out != "" && c.out != "-" {
+		if old, err := os.ReadFile(c.out); err == nil {
+			report = spliceReport(old, report)
+		}
+	}
+	return writeOutput(c.main.Stdout, c.out, report)
+}
+
+// Markers around the part of docs/benchmarks.md that bench writes; what stands
+// outside them (measurements made by hand, such as the district run) is kept.
+const (
+	benchBegin = "<!-- weekplan bench: begin -->\n"
+	benchEnd   = "<!-- weekplan bench: end -->\n"
+)
+
+// spliceReport replaces the marked section of old with report, or puts
+// report first when old has no markers.
+func spliceReport(old, report []byte) []byte {
+	section := append(append([]byte(benchBegin), report...), benchEnd...)
+	i, j := bytes.Index(old, []byte(benchBegin)), bytes.Index(old, []byte(benchEnd))
+	if i < 0 || j < i {
+		return append(append(section, '\n'), old...)
+	}
+	out := append([]byte(nil), old[:i]...)
+	out = append(out, section...)
+	return append(out, old[j+len(benchEnd):]...)
 }
 
 // solveOnce runs `weekplan solve` in a subprocess and returns its wall time
@@ -168,7 +194,7 @@ func (c *BenchCommand) solveOnce(ctx context.Context, self, in, out string) (flo
 
 func (c *BenchCommand) report(rows []benchRow) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Benchmarks\n\nMeasured by `make bench` (`weekplan bench --out docs/benchmarks.md`): every instance solved by `weekplan solve --seed %d` in a subprocess of its own; seconds are wall time of the whole process (parse, solve, bound, check, write), peak is its maximum resident memory.\n\n", c.seed)
+	fmt.Fprintf(&b, "## Solver: public benchmark and generated schools\n\nMeasured by `make bench` (`weekplan bench --out docs/benchmarks.md`): every instance solved by `weekplan solve --seed %d` in a subprocess of its own; seconds are wall time of the whole process (parse, solve, bound, check, write), peak is its maximum resident memory.\n\n", c.seed)
 	fmt.Fprintf(&b, "- date: %s\n- machine: %s, %d cores, %s\n- effort: %s\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version(), effortText(c.effort))
 	b.WriteString("| instance | students | objective | bound | gap | seconds | peak MiB | reference objective | ratio to reference | valid |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")

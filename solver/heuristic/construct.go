@@ -2,6 +2,7 @@ package heuristic
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"math"
 
@@ -16,19 +17,22 @@ import (
 // as sessions are opened, as in Minoux's accelerated greedy, 1978); (c)
 // everyone else placed independently, slot by slot. It fails only if a pin
 // cannot be honoured.
-func Construct(p *model.Problem) (*model.Solution, error) {
-	sol := model.NewSolution(p)
+//
+// When ctx is done, step (b) stops opening sessions (cut reports it) and step
+// (c) still places everyone, so the schedule is valid however early it is cut.
+func Construct(ctx context.Context, p *model.Problem) (sol *model.Solution, cut bool, err error) {
+	sol = model.NewSolution(p)
 	e := newEngine(p, sol)
 	if err := e.placePins(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	e.est = estimates(p)
-	e.greedySessions()
+	cut = !e.greedySessions(ctx)
 	e.est = nil
 	for t := range p.Slots {
 		e.placeIndependent(t)
 	}
-	return sol, nil
+	return sol, cut, nil
 }
 
 // estimates is, per student-slot, the best independent value over rooms the
@@ -190,7 +194,7 @@ func (e *engine) placeSessionPin(pn *model.Pin, coPinned int) error {
 // re-evaluation: a teacher-slot's stored gain is an upper bound on its
 // current gain (gains only decrease as students get placed), so the top of
 // the heap, once re-evaluated and still on top, is the best candidate.
-func (e *engine) greedySessions() {
+func (e *engine) greedySessions(ctx context.Context) (finished bool) {
 	p, sol := e.p, e.sol
 	h := &candHeap{}
 	tol := greedyTolerance
@@ -198,6 +202,9 @@ func (e *engine) greedySessions() {
 		tol = greedyToleranceLarge
 	}
 	for j := range p.Teachers {
+		if ctx.Err() != nil {
+			return false
+		}
 		for t := range p.Slots {
 			if c := e.best(j, t); c.ok {
 				h.items = append(h.items, heapItem{gain: c.gain, j: j, t: t, k: c.k, m: c.mode})
@@ -205,7 +212,10 @@ func (e *engine) greedySessions() {
 		}
 	}
 	heap.Init(h)
-	for h.Len() > 0 {
+	for pops := 0; h.Len() > 0; pops++ {
+		if pops%ctxCheckEvery == 0 && ctx.Err() != nil {
+			return false
+		}
 		top := heap.Pop(h).(heapItem)
 		tc := &p.Teachers[top.j]
 		if sol.TeacherSessions(top.j) >= tc.Limit || sol.Busy(top.j, top.t) >= 0 {
@@ -231,7 +241,11 @@ func (e *engine) greedySessions() {
 		}
 		e.apply(&c)
 	}
+	return true
 }
+
+// ctxCheckEvery is how many candidates the greedy pops between looks at ctx.
+const ctxCheckEvery = 16
 
 // greedyTolerance is the relative slack of the lazy greedy's acceptance test.
 // On problems of more than largeProblem student-slots the wider
