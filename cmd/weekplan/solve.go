@@ -67,7 +67,7 @@ func (f *solveFlags) resolve(cmd string, fs *flag.FlagSet, getenv func(string) s
 	return nil
 }
 
-func (f *solveFlags) options(log zerolog.Logger, school string) solver.Options {
+func (f *solveFlags) options(log zerolog.Logger) solver.Options {
 	last := time.Now()
 	return solver.Options{
 		Seed:    f.seed,
@@ -78,7 +78,7 @@ func (f *solveFlags) options(log zerolog.Logger, school string) solver.Options {
 				return
 			}
 			last = time.Now()
-			ev := log.Info().Str("school", school).Int("iteration", p.Iteration).Float64("objective", p.Objective)
+			ev := log.Info().Int("iteration", p.Iteration).Float64("objective", p.Objective)
 			if p.HasBound {
 				ev = ev.Float64("bound", p.Bound).Float64("gap", gap(p.Objective, p.Bound))
 			}
@@ -95,12 +95,11 @@ func (f *solveFlags) solve(ctx context.Context, log zerolog.Logger, inst *solver
 		defer cancel()
 	}
 	start := time.Now()
-	res, err := solver.Solve(ctx, inst, f.options(log, inst.School.ID))
+	res, err := solver.Solve(ctx, inst, f.options(log))
 	if err != nil {
 		return nil, fmt.Errorf("solving school %q week %s: %w", inst.School.ID, inst.WeekStart, err)
 	}
-	ev := log.Info().Str("school", inst.School.ID).Str("week", inst.WeekStart).
-		Int("students", len(inst.Students)).Float64("objective", res.Score.Total).
+	ev := log.Info().Int("students", len(inst.Students)).Float64("objective", res.Score.Total).
 		Int("unplaced_slots", res.Score.UnplacedSlots).Int("shortfall_minutes", res.Score.ShortfallMinutes).
 		Int("iterations", res.Iterations).Str("stopped", res.Stopped).Bool("optimal", res.Optimal).
 		Dur("elapsed", time.Since(start))
@@ -142,7 +141,8 @@ func (c *SolveCommand) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.opt.solve(ctx, c.main.Log, inst)
+	log := c.main.Log.With().Str("school", inst.School.ID).Str("week", inst.WeekStart).Logger()
+	res, err := c.opt.solve(ctx, log, inst)
 	if err != nil {
 		return err
 	}
