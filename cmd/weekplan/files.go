@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
+	"github.com/weekplan/weekplan/loader/fileout"
 	"github.com/weekplan/weekplan/solver"
 )
 
@@ -48,31 +48,18 @@ func marshalJSON(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeOutput writes data to path atomically (a temporary file renamed into
-// place, so a reader never sees half a file), or to w when path is "" or "-".
+// writeOutput writes data to path atomically (a reader never sees half a
+// file), or to w when path is "" or "-".
 func writeOutput(w io.Writer, path string, data []byte) error {
 	if path == "" || path == "-" {
 		_, err := w.Write(data)
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	err := fileout.Write(path, 0o644, func(f io.Writer) error {
+		_, err := f.Write(data)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weekplan/weekplan/loader/fileout"
 	"github.com/weekplan/weekplan/solver"
 )
 
@@ -80,7 +81,7 @@ func Write(dir string, inst *solver.Instance, s *solver.Schedule, info ReportInf
 	var written []string
 	write := func(name string, render func(w io.Writer) error) error {
 		path := filepath.Join(dir, name)
-		if err := writeFile(path, render); err != nil {
+		if err := fileout.Write(path, 0o640, render); err != nil {
 			return fmt.Errorf("writing report %s: %w", path, err)
 		}
 		written = append(written, path)
@@ -105,31 +106,6 @@ func WriteIndex(w io.Writer, inst *solver.Instance, s *solver.Schedule, info Rep
 		return errors.New("report: instance and schedule are required")
 	}
 	return build(inst, s, info).render(w)
-}
-
-// writeFile writes path through a temporary file in the same directory and a
-// rename.
-func writeFile(path string, render func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o640); err != nil {
-		return err
-	}
-	if err := render(f); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // page is everything index.html shows.

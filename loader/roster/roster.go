@@ -14,6 +14,7 @@ package roster
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"time"
 	_ "time/tzdata" // rosters need the school's time zone even where the system has no tz database
 
+	"github.com/weekplan/weekplan/loader/fileout"
 	"github.com/weekplan/weekplan/solver"
 )
 
@@ -42,54 +44,29 @@ func Write(dir string, inst *solver.Instance, sched *solver.Schedule) ([]string,
 		return nil, fmt.Errorf("writing rosters: %w", err)
 	}
 	var written []string
-	write := func(name string, render func(f *os.File) error) error {
+	write := func(name string, render func(w io.Writer) error) error {
 		path := filepath.Join(dir, name)
-		if err := writeFile(path, render); err != nil {
+		if err := fileout.Write(path, 0o640, render); err != nil {
 			return fmt.Errorf("writing roster %s: %w", path, err)
 		}
 		written = append(written, path)
 		return nil
 	}
 	for _, t := range b.teachers {
-		if err := write(t.File+".html", func(f *os.File) error { return b.writeHTML(f, t) }); err != nil {
+		if err := write(t.File+".html", func(f io.Writer) error { return b.writeHTML(f, t) }); err != nil {
 			return written, err
 		}
-		if err := write(t.File+".csv", func(f *os.File) error { return b.writeCSV(f, t) }); err != nil {
+		if err := write(t.File+".csv", func(f io.Writer) error { return b.writeCSV(f, t) }); err != nil {
 			return written, err
 		}
-		if err := write(t.File+".ics", func(f *os.File) error { return b.writeICS(f, t) }); err != nil {
+		if err := write(t.File+".ics", func(f io.Writer) error { return b.writeICS(f, t) }); err != nil {
 			return written, err
 		}
 	}
-	if err := write(IndexFile, func(f *os.File) error { return b.writeIndex(f) }); err != nil {
+	if err := write(IndexFile, func(f io.Writer) error { return b.writeIndex(f) }); err != nil {
 		return written, err
 	}
 	return written, nil
-}
-
-// writeFile writes path through a temporary file in the same directory and a
-// rename. Rosters name minors, so files are not world-readable.
-func writeFile(path string, render func(f *os.File) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o640); err != nil {
-		return err
-	}
-	if err := render(f); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // book is a week's rosters, resolved from an instance and a schedule.
