@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/weekplan/weekplan/loader"
+	"github.com/weekplan/weekplan/solver"
 )
 
 // openDB connects to DATABASE_URL (a PostgreSQL URL; sslmode is honoured).
@@ -42,4 +43,25 @@ func (f *schoolWeekFlags) validate(cmd string) error {
 		return usagef(cmd, "--week %q is not a date YYYY-MM-DD", f.week)
 	}
 	return nil
+}
+
+// storedWeek is a stored schedule version with the week's input as imported now.
+type storedWeek struct {
+	inst  *solver.Instance
+	sched *solver.Schedule
+	info  loader.VersionInfo
+}
+
+// loadVersion reads version (0: the published one, else the latest) of a
+// school's week and the week's input.
+func loadVersion(ctx context.Context, db *loader.DB, school, week string, version int) (*storedWeek, error) {
+	sched, info, err := db.Schedule(ctx, school, week, version)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := db.LoadInstance(ctx, school, week)
+	if err != nil {
+		return nil, err
+	}
+	return &storedWeek{inst: inst, sched: sched, info: info}, nil
 }

@@ -57,14 +57,11 @@ func (c *ExplainCommand) Run(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	sched, info, err := db.Schedule(ctx, c.sw.school, c.sw.week, c.version)
+	w, err := loadVersion(ctx, db, c.sw.school, c.sw.week, c.version)
 	if err != nil {
 		return err
 	}
-	inst, err := db.LoadInstance(ctx, c.sw.school, c.sw.week)
-	if err != nil {
-		return err
-	}
+	inst, sched, info := w.inst, w.sched, w.info
 	e, err := solver.ExplainStudent(inst, sched, c.student)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errRejected, err)

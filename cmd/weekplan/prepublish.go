@@ -25,14 +25,11 @@ type publishPolicy struct {
 // has not acknowledged, or (3) moves more student-slots than allowed against
 // the version published now.
 func prePublishCheck(ctx context.Context, db *loader.DB, school, week string, version int, pol publishPolicy) error {
-	sched, _, err := db.Schedule(ctx, school, week, version)
+	w, err := loadVersion(ctx, db, school, week, version)
 	if err != nil {
 		return err
 	}
-	inst, err := db.LoadInstance(ctx, school, week)
-	if err != nil {
-		return err
-	}
+	inst, sched := w.inst, w.sched
 	if rep := solver.Check(inst, sched); !rep.Valid() {
 		return fmt.Errorf("%w: version %d breaks %d rule(s) of the week as imported now (run it again if the week was re-imported); first: %v", errRejected, version, len(rep.Violations), rep.Violations[0])
 	}

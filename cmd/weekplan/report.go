@@ -42,14 +42,11 @@ func (c *ReportCommand) Run(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	sched, info, err := db.Schedule(ctx, c.sw.school, c.sw.week, c.version)
+	w, err := loadVersion(ctx, db, c.sw.school, c.sw.week, c.version)
 	if err != nil {
 		return err
 	}
-	inst, err := db.LoadInstance(ctx, c.sw.school, c.sw.week)
-	if err != nil {
-		return err
-	}
+	inst, sched, info := w.inst, w.sched, w.info
 	files, err := report.Write(c.out, inst, sched, report.ReportInfo{
 		Version: info.Version, State: info.State, CreatedAt: info.CreatedAt, InputHash: info.InputHash,
 		InputChanged: info.InputHash != loader.InputHash(inst),

@@ -53,20 +53,16 @@ func (c *RostersCommand) Run(ctx context.Context) error {
 // writeRosters loads a stored schedule and its instance and writes the
 // rosters into dir; it returns the files written and the version used.
 func writeRosters(ctx context.Context, db *loader.DB, school, week string, version int, dir string) ([]string, int, error) {
-	sched, info, err := db.Schedule(ctx, school, week, version)
-	if err != nil {
-		return nil, 0, err
-	}
-	inst, err := db.LoadInstance(ctx, school, week)
+	w, err := loadVersion(ctx, db, school, week, version)
 	if err != nil {
 		return nil, 0, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, 0, fmt.Errorf("creating %s: %w", dir, err)
 	}
-	files, err := roster.Write(dir, inst, sched)
+	files, err := roster.Write(dir, w.inst, w.sched)
 	if err != nil {
 		return nil, 0, fmt.Errorf("writing rosters: %w", err)
 	}
-	return files, info.Version, nil
+	return files, w.info.Version, nil
 }
