@@ -47,6 +47,9 @@ func (c *compiled) shortfallReason(sol *model.Solution, i int, m model.Mode, sho
 	for _, sl := range p.Slots {
 		typical = max(typical, sl.Minutes)
 	}
+	if typical == 0 {
+		return fmt.Sprintf("%s: the week has no slot with minutes, so no placement counts toward the %d required", name, req)
+	}
 	need := (req + typical - 1) / typical
 	got := 0
 	for t := range p.Slots {
