@@ -15,6 +15,11 @@
 // written whole or not at all, and earlier versions are never changed except
 // for their draft/published state.
 //
+// An administrator's acknowledgement of a version's IEP shortfalls (who, when,
+// why) is stored once per shortfall of that version (Acknowledge,
+// PublishAcknowledged) and never changed or removed: it is the audit trail of
+// publishing a version that leaves IEP minutes unmet.
+//
 // The schema lives in migrations/*.up.sql, embedded in the binary and applied
 // by Migrate. Errors never carry student names, masteries or other attributes:
 // only ids and field names.

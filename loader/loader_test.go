@@ -602,7 +602,7 @@ func TestScheduleRoundTrip(t *testing.T) {
 			}
 			wantInfo := loader.VersionInfo{Version: 1, CreatedAt: info.CreatedAt, State: loader.StateDraft,
 				Objective: sched.Objective, Bound: sched.Bound, InputHash: loader.InputHash(inst),
-				UnplacedSlots: 1, ShortfallMinutes: 55, Seed: 7}
+				UnplacedSlots: 1, ShortfallMinutes: 55, Seed: 7, Shortfalls: 2, AcknowledgedBy: []string{}}
 			if !reflect.DeepEqual(info, wantInfo) {
 				t.Errorf("VersionInfo: got %+v, want %+v", info, wantInfo)
 			}

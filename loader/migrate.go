@@ -19,11 +19,16 @@ var migrationFiles embed.FS
 // number of processes may call Migrate at once.
 const migrationLockKey = "weekplan/migrations"
 
-// Migration is one schema change, read from migrations/NNNN_name.up.sql.
+// Migration is one schema change, read from migrations/NNNN_name.up.sql,
+// and its reversal, read from migrations/NNNN_name.down.sql.
 type Migration struct {
 	Version int    // NNNN, applied in ascending order
-	Name    string // the file's name
+	Name    string // the up file's name
 	SQL     string // the statements, run in one transaction
+	// Down holds the statements that undo SQL, for development and for the
+	// tests that check that a migration reverts cleanly; Migrate never runs
+	// them, and no command does.
+	Down string
 }
 
 // Migrations returns the embedded migrations in the order Migrate applies
@@ -50,7 +55,12 @@ func Migrations() ([]Migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading migration %s: %w", name, err)
 		}
-		out = append(out, Migration{Version: v, Name: name, SQL: string(b)})
+		downName := strings.TrimSuffix(name, ".up.sql") + ".down.sql"
+		down, err := migrationFiles.ReadFile("migrations/" + downName)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s has no %s: %w", name, downName, err)
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(b), Down: string(down)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil

@@ -49,7 +49,18 @@ type VersionInfo struct {
 	UnplacedSlots    int
 	ShortfallMinutes int
 	Seed             int64
+	// Shortfalls is the number of the version's shortfalls (one per student
+	// and mode), Acknowledged how many of them an administrator has
+	// acknowledged, and AcknowledgedBy who did, each name once, sorted.
+	Shortfalls     int
+	Acknowledged   int
+	AcknowledgedBy []string
 }
+
+// ShortfallsAcknowledged reports whether every shortfall of the version is
+// acknowledged (true when it has none): the version may then be published
+// without acknowledging anything more.
+func (v VersionInfo) ShortfallsAcknowledged() bool { return v.Acknowledged >= v.Shortfalls }
 
 // scheduleLockKey names the advisory lock that serialises the writers of one
 // week's versions.
@@ -183,13 +194,18 @@ func scheduleTables(versionID int64, s *solver.Schedule) []*copyTable {
 
 // versionColumns are the columns of schedule_versions that VersionInfo holds.
 const versionColumns = `v.id, v.version, v.created_at, v.state, v.objective, v.bound, v.input_hash,
-	v.unplaced_slots, v.shortfall_minutes, v.seed`
+	v.unplaced_slots, v.shortfall_minutes, v.seed,
+	(SELECT count(*) FROM shortfalls f WHERE f.version_id = v.id),
+	(SELECT count(*) FROM shortfall_acknowledgements a WHERE a.version_id = v.id),
+	(SELECT coalesce(array_agg(DISTINCT a.acknowledged_by COLLATE "C" ORDER BY a.acknowledged_by COLLATE "C"), '{}')
+		FROM shortfall_acknowledgements a WHERE a.version_id = v.id)`
 
 func scanVersion(row interface{ Scan(...any) error }, id *int64, extra ...any) (VersionInfo, error) {
 	var vi VersionInfo
 	var bound sql.NullFloat64
 	dest := append([]any{id, &vi.Version, &vi.CreatedAt, &vi.State, &vi.Objective, &bound, &vi.InputHash,
-		&vi.UnplacedSlots, &vi.ShortfallMinutes, &vi.Seed}, extra...)
+		&vi.UnplacedSlots, &vi.ShortfallMinutes, &vi.Seed,
+		&vi.Shortfalls, &vi.Acknowledged, pq.Array(&vi.AcknowledgedBy)}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return VersionInfo{}, err
 	}
@@ -339,43 +355,78 @@ func (d *DB) schedule(ctx context.Context, school, week string, version int) (*s
 // Publish makes the version the week's published one, and the previously
 // published version, if any, a draft again, in one transaction. A week or
 // version that is not stored gives an error wrapping ErrNotFound. Checks that
-// the version is fit to publish are the caller's.
+// the version is fit to publish are the caller's, including that its
+// shortfalls are acknowledged (Acknowledgements, or PublishAcknowledged).
 func (d *DB) Publish(ctx context.Context, school, week string, version int) error {
-	if err := d.publish(ctx, school, week, version); err != nil {
+	if _, err := d.publish(ctx, school, week, version, nil); err != nil {
 		return fmt.Errorf("publishing version %d of school %q week %s: %w", version, school, week, err)
 	}
 	return nil
 }
 
-func (d *DB) publish(ctx context.Context, school, week string, version int) error {
+// PublishAcknowledged acknowledges every shortfall of the version that is not
+// acknowledged yet, as Acknowledge does, and publishes the version, as Publish
+// does, in one transaction: either both happen or neither. An invalid ack
+// gives an error wrapping ErrInvalidAcknowledgement and changes nothing.
+func (d *DB) PublishAcknowledged(ctx context.Context, school, week string, version int, ack Acknowledgement) (AckResult, error) {
+	res, err := d.publish(ctx, school, week, version, &ack)
+	if err != nil {
+		return AckResult{}, fmt.Errorf("publishing version %d of school %q week %s: %w", version, school, week, err)
+	}
+	return res, nil
+}
+
+// publish publishes the version, first acknowledging its shortfalls when ack
+// is not nil.
+func (d *DB) publish(ctx context.Context, school, week string, version int, ack *Acknowledgement) (AckResult, error) {
+	if ack != nil {
+		a, err := ack.normalized()
+		if err != nil {
+			return AckResult{}, err
+		}
+		ack = &a
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return AckResult{}, err
 	}
 	defer tx.Rollback()
 	if err := lockKey(ctx, tx, scheduleLockKey(school, week)); err != nil {
-		return err
+		return AckResult{}, err
 	}
-	weekID, err := weekID(ctx, tx, school, week)
+	weekID, versionID, err := lookupVersion(ctx, tx, school, week, version)
 	if err != nil {
-		return err
+		return AckResult{}, err
 	}
-	var exists bool
-	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schedule_versions WHERE week_id = $1 AND version = $2)`,
-		weekID, version).Scan(&exists)
-	if err != nil {
-		return err
-	}
-	if !exists {
-		return fmt.Errorf("schedule version %w", ErrNotFound)
+	var res AckResult
+	if ack != nil {
+		if res, err = acknowledge(ctx, tx, versionID, *ack); err != nil {
+			return AckResult{}, err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE schedule_versions SET state = 'draft'
 		WHERE week_id = $1 AND state = 'published' AND version <> $2`, weekID, version); err != nil {
-		return err
+		return AckResult{}, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE schedule_versions SET state = 'published'
 		WHERE week_id = $1 AND version = $2`, weekID, version); err != nil {
-		return err
+		return AckResult{}, err
 	}
-	return tx.Commit()
+	return res, tx.Commit()
+}
+
+// lookupVersion returns the ids of the stored week and of its version, or an
+// error wrapping ErrNotFound.
+func lookupVersion(ctx context.Context, q queryer, school, week string, version int) (int64, int64, error) {
+	wid, err := weekID(ctx, q, school, week)
+	if err != nil {
+		return 0, 0, err
+	}
+	var vid int64
+	err = q.QueryRowContext(ctx, `SELECT id FROM schedule_versions WHERE week_id = $1 AND version = $2`,
+		wid, version).Scan(&vid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, fmt.Errorf("schedule version %w", ErrNotFound)
+	}
+	return wid, vid, err
 }

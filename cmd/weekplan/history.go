@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/weekplan/weekplan/loader"
 )
 
 // HistoryCommand lists the stored versions of a school's week.
@@ -26,7 +28,8 @@ func (c *HistoryCommand) ParseFlags(args []string) error {
 	return c.sw.validate("history")
 }
 
-// historyRow is one version as history prints it (SPEC §6).
+// historyRow is one version as history prints it (SPEC §6), with its
+// shortfalls' acknowledgements.
 type historyRow struct {
 	Version          int      `json:"version"`
 	Time             string   `json:"time"`
@@ -36,6 +39,25 @@ type historyRow struct {
 	InputHash        string   `json:"input_hash"`
 	UnplacedSlots    int      `json:"unplaced_slots"`
 	ShortfallMinutes int      `json:"shortfall_minutes"`
+	// Shortfalls counts the version's shortfalls (student and mode),
+	// AcknowledgedShortfalls those acknowledged, AcknowledgedBy by whom.
+	Shortfalls             int      `json:"shortfalls"`
+	AcknowledgedShortfalls int      `json:"acknowledged_shortfalls"`
+	AcknowledgedBy         []string `json:"acknowledged_by"`
+}
+
+// acknowledged says in a word whether the version's shortfalls are
+// acknowledged: "-" (it has none), "yes", "no", or "k/n" for some of them.
+func acknowledged(v loader.VersionInfo) string {
+	switch {
+	case v.Shortfalls == 0:
+		return "-"
+	case v.ShortfallsAcknowledged():
+		return "yes"
+	case v.Acknowledged == 0:
+		return "no"
+	}
+	return fmt.Sprintf("%d/%d", v.Acknowledged, v.Shortfalls)
 }
 
 // Run prints the versions, oldest first.
@@ -52,7 +74,8 @@ func (c *HistoryCommand) Run(ctx context.Context) error {
 	if c.asJSON {
 		enc := json.NewEncoder(c.main.Stdout)
 		for _, v := range versions {
-			row := historyRow{v.Version, v.CreatedAt.UTC().Format(time.RFC3339), v.State, v.Objective, v.Bound, v.InputHash, v.UnplacedSlots, v.ShortfallMinutes}
+			row := historyRow{v.Version, v.CreatedAt.UTC().Format(time.RFC3339), v.State, v.Objective, v.Bound, v.InputHash, v.UnplacedSlots, v.ShortfallMinutes,
+				v.Shortfalls, v.Acknowledged, v.AcknowledgedBy}
 			if err := enc.Encode(row); err != nil {
 				return err
 			}
@@ -60,7 +83,7 @@ func (c *HistoryCommand) Run(ctx context.Context) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.main.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tTIME\tSTATE\tOBJECTIVE\tBOUND\tINPUT HASH\tUNPLACED\tSHORT MIN")
+	fmt.Fprintln(tw, "VERSION\tTIME\tSTATE\tOBJECTIVE\tBOUND\tINPUT HASH\tUNPLACED\tSHORT MIN\tACKNOWLEDGED")
 	for _, v := range versions {
 		bound := "-"
 		if v.Bound != nil {
@@ -70,7 +93,7 @@ func (c *HistoryCommand) Run(ctx context.Context) error {
 		if len(hash) > 12 {
 			hash = hash[:12]
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%s\t%s\t%d\t%d\n", v.Version, v.CreatedAt.UTC().Format(time.RFC3339), v.State, v.Objective, bound, hash, v.UnplacedSlots, v.ShortfallMinutes)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%s\t%s\t%d\t%d\t%s\n", v.Version, v.CreatedAt.UTC().Format(time.RFC3339), v.State, v.Objective, bound, hash, v.UnplacedSlots, v.ShortfallMinutes, acknowledged(v))
 	}
 	return tw.Flush()
 }

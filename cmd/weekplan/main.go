@@ -71,22 +71,23 @@ type commandInfo struct {
 
 func commands() map[string]commandInfo {
 	return map[string]commandInfo{
-		"solve":   {"solve an instance file, no database", func(m *Main) command { return &SolveCommand{main: m} }},
-		"check":   {"validate a schedule against an instance and print its score", func(m *Main) command { return &CheckCommand{main: m} }},
-		"gen":     {"write a synthetic instance", func(m *Main) command { return &GenCommand{main: m} }},
-		"migrate": {"create or upgrade the database schema", func(m *Main) command { return &MigrateCommand{main: m} }},
-		"import":  {"load an instance into the database", func(m *Main) command { return &ImportCommand{main: m} }},
-		"run":     {"the batch job: load, solve and write back every school's week", func(m *Main) command { return &RunCommand{main: m} }},
-		"export":  {"write a stored schedule as a schedule file", func(m *Main) command { return &ExportCommand{main: m} }},
-		"rosters": {"write every teacher's rosters (HTML, CSV, iCalendar)", func(m *Main) command { return &RostersCommand{main: m} }},
-		"daemon":  {"run the batch job on a cron schedule until stopped", func(m *Main) command { return &DaemonCommand{main: m} }},
-		"history": {"list the stored versions of a school's week", func(m *Main) command { return &HistoryCommand{main: m} }},
-		"publish": {"make a version the one teachers see", func(m *Main) command { return &PublishCommand{main: m} }},
-		"explain": {"why each of one student's blocks is what it is", func(m *Main) command { return &ExplainCommand{main: m} }},
-		"report":  {"write the administrator's report of a version (HTML with SVG plots)", func(m *Main) command { return &ReportCommand{main: m} }},
-		"diff":    {"what changed between two versions of a week, per student and per teacher", func(m *Main) command { return &DiffCommand{main: m} }},
-		"demo":    {"the demo school end to end (what 'make run' calls)", func(m *Main) command { return &DemoCommand{main: m} }},
-		"bench":   {"measure the solver on the benchmark and generated schools (what 'make bench' calls)", func(m *Main) command { return &BenchCommand{main: m} }},
+		"solve":       {"solve an instance file, no database", func(m *Main) command { return &SolveCommand{main: m} }},
+		"check":       {"validate a schedule against an instance and print its score", func(m *Main) command { return &CheckCommand{main: m} }},
+		"gen":         {"write a synthetic instance", func(m *Main) command { return &GenCommand{main: m} }},
+		"migrate":     {"create or upgrade the database schema", func(m *Main) command { return &MigrateCommand{main: m} }},
+		"import":      {"load an instance into the database", func(m *Main) command { return &ImportCommand{main: m} }},
+		"run":         {"the batch job: load, solve and write back every school's week", func(m *Main) command { return &RunCommand{main: m} }},
+		"export":      {"write a stored schedule as a schedule file", func(m *Main) command { return &ExportCommand{main: m} }},
+		"rosters":     {"write every teacher's rosters (HTML, CSV, iCalendar)", func(m *Main) command { return &RostersCommand{main: m} }},
+		"daemon":      {"run the batch job on a cron schedule until stopped", func(m *Main) command { return &DaemonCommand{main: m} }},
+		"history":     {"list the stored versions of a school's week", func(m *Main) command { return &HistoryCommand{main: m} }},
+		"publish":     {"make a version the one teachers see", func(m *Main) command { return &PublishCommand{main: m} }},
+		"acknowledge": {"accept a version's IEP shortfalls, recorded with who and why", func(m *Main) command { return &AcknowledgeCommand{main: m} }},
+		"explain":     {"why each of one student's blocks is what it is", func(m *Main) command { return &ExplainCommand{main: m} }},
+		"report":      {"write the administrator's report of a version (HTML with SVG plots)", func(m *Main) command { return &ReportCommand{main: m} }},
+		"diff":        {"what changed between two versions of a week, per student and per teacher", func(m *Main) command { return &DiffCommand{main: m} }},
+		"demo":        {"the demo school end to end (what 'make run' calls)", func(m *Main) command { return &DemoCommand{main: m} }},
+		"bench":       {"measure the solver on the benchmark and generated schools (what 'make bench' calls)", func(m *Main) command { return &BenchCommand{main: m} }},
 	}
 }
 
@@ -161,7 +162,7 @@ func (m *Main) usage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(&b, "\t%-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(&b, "\t%-11s %s\n", n, cmds[n].summary)
 	}
 	b.WriteString("\nEnvironment: DATABASE_URL, WEEKPLAN_CRON, WEEKPLAN_TIME_LIMIT, WEEKPLAN_EFFORT, LOG_LEVEL, LOG_FORMAT.\n")
 	b.WriteString("Exit status: 0 success; 2 bad usage or rejected input; 3 schedule written with unplaced slots or shortfalls; 1 any other failure.\n")

@@ -38,8 +38,8 @@ var forbiddenLogKeys = []string{
 }
 
 // TestLogsCarryNoPersonalData runs a whole cycle (migrate, import, a rejected
-// import, a daemon tick, run, export, rosters, history, diff, publish, explain,
-// report, solve, check) with debug logging and scans every byte of stderr for
+// import, a daemon tick, run, export, rosters, history, diff, acknowledge,
+// publish, explain, report, solve, check) with debug logging and scans every byte of stderr for
 // the names of the demo's students and teachers, and every JSON log line for
 // attribute keys and for maps keyed by skill or subject (a progress or
 // interests map).
@@ -107,6 +107,7 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		append([]string{"history"}, sw...),
 		append([]string{"history", "--json"}, sw...),
 		append([]string{"diff"}, sw...),
+		append([]string{"acknowledge", "--version", "1", "--by", inst.Teachers[0].Name, "--note", "agreed with the family of " + inst.Students[0].Name}, sw...),
 		append([]string{"publish", "--version", "1"}, sw...),
 		append([]string{"explain", "--student", inst.Students[0].ID}, sw...),
 		append([]string{"report", "--out", filepath.Join(dir, "report")}, sw...),
@@ -245,6 +246,13 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 
 	inst, _ := fixtures.Demo()
 	in := writeJSONFile(t, t.TempDir(), "demo.json", inst)
+	// tiny-30 has IEP shortfalls: the job role acknowledges and publishes them.
+	short, err := fixtures.Bench("tiny-30-seed101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shortIn := writeJSONFile(t, t.TempDir(), "tiny.json", short)
+	shortSW := []string{"--school", short.School.ID, "--week", short.WeekStart}
 	jobEnv := map[string]string{"DATABASE_URL": jobURL}
 	for _, args := range [][]string{
 		{"migrate"}, // nothing pending: no DDL
@@ -253,6 +261,13 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 		{"history", "--school", inst.School.ID, "--week", inst.WeekStart},
 		{"publish", "--school", inst.School.ID, "--week", inst.WeekStart},
 		{"export", "--school", inst.School.ID, "--week", inst.WeekStart, "--out", filepath.Join(t.TempDir(), "s.json")},
+		{"import", "--in", shortIn},
+		append([]string{"run", "--effort", fastEffort}, shortSW...),
+		append([]string{"acknowledge", "--by", "Pat Admin"}, shortSW...),
+		append([]string{"publish"}, shortSW...),
+		append([]string{"run", "--force", "--effort", fastEffort}, shortSW...),
+		append([]string{"publish", "--acknowledge-shortfalls", "--by", "Pat Admin"}, shortSW...),
+		append([]string{"history", "--json"}, shortSW...),
 	} {
 		if r := weekplan(t, jobEnv, args...); r.code != exitOK && r.code != exitIncomplete {
 			t.Fatalf("%s as the job role: exit %d\n%s\n%s", args[0], r.code, r.stdout, r.stderr)
@@ -264,11 +279,20 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer jobDB.Close()
+	// Two versions acknowledged by the job role, and readable by it.
+	var acks int
+	if err := jobDB.QueryRowContext(ctx, `SELECT count(DISTINCT version) FROM shortfall_acknowledgement_log`).Scan(&acks); err != nil || acks != 2 {
+		t.Errorf("versions acknowledged, read as the job role: %d (%v), want 2", acks, err)
+	}
 	for _, ddl := range []string{
 		`CREATE TABLE intruder (id int)`,
 		`ALTER TABLE students ADD COLUMN intruder int`,
 		`DROP TABLE placements`,
 		`TRUNCATE schedule_versions CASCADE`,
+		`UPDATE shortfall_acknowledgements SET acknowledged_by = 'someone else'`,
+		`DELETE FROM shortfall_acknowledgements`,
+		`TRUNCATE shortfall_acknowledgements`,
+		`DROP TRIGGER shortfall_acknowledgements_no_change ON shortfall_acknowledgements`,
 	} {
 		_, err := jobDB.ExecContext(ctx, ddl)
 		var pqErr *pq.Error

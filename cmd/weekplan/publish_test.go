@@ -35,7 +35,7 @@ func TestPublishChecks(t *testing.T) {
 	if v, _ := db.History(ctx, inst.School.ID, inst.WeekStart); v[0].State != "draft" {
 		t.Fatalf("a refused publish changed the state to %s", v[0].State)
 	}
-	if r := weekplan(t, env, append([]string{"publish", "--acknowledge-shortfalls"}, sw...)...); r.code != exitOK {
+	if r := weekplan(t, env, append([]string{"publish", "--acknowledge-shortfalls", "--by", "Pat Admin"}, sw...)...); r.code != exitOK {
 		t.Fatalf("acknowledged publish: exit %d, stderr %q", r.code, r.stderr)
 	}
 
@@ -58,11 +58,14 @@ func TestPublishChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	weekplan(t, env, append([]string{"run"}, sw...)...)
-	r = weekplan(t, env, append([]string{"publish", "--version", "2", "--acknowledge-shortfalls", "--max-churn", "0"}, sw...)...)
+	r = weekplan(t, env, append([]string{"publish", "--version", "2", "--acknowledge-shortfalls", "--by", "Pat Admin", "--max-churn", "0"}, sw...)...)
 	if r.code != exitUsage || !strings.Contains(r.stderr, "above --max-churn 0") {
 		t.Fatalf("publish over the churn limit: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if r := weekplan(t, env, append([]string{"publish", "--version", "2", "--acknowledge-shortfalls", "--max-churn", "100000"}, sw...)...); r.code != exitOK {
+	if acks, err := db.Acknowledgements(ctx, inst.School.ID, inst.WeekStart, 2); err != nil || len(acks) != 0 {
+		t.Fatalf("a publish refused over churn wrote acknowledgements: %+v, %v", acks, err)
+	}
+	if r := weekplan(t, env, append([]string{"publish", "--version", "2", "--acknowledge-shortfalls", "--by", "Pat Admin", "--max-churn", "100000"}, sw...)...); r.code != exitOK {
 		t.Fatalf("publish within the churn limit: exit %d, stderr %q", r.code, r.stderr)
 	}
 	v, _ := db.History(ctx, inst.School.ID, inst.WeekStart)

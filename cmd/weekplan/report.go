@@ -47,15 +47,23 @@ func (c *ReportCommand) Run(ctx context.Context) error {
 		return err
 	}
 	inst, sched, info := w.inst, w.sched, w.info
-	files, err := report.Write(c.out, inst, sched, report.ReportInfo{
+	acks, err := db.Acknowledgements(ctx, c.sw.school, c.sw.week, info.Version)
+	if err != nil {
+		return err
+	}
+	ri := report.ReportInfo{
 		Version: info.Version, State: info.State, CreatedAt: info.CreatedAt, InputHash: info.InputHash,
 		InputChanged: info.InputHash != loader.InputHash(inst),
-	})
+	}
+	for _, a := range acks {
+		ri.Acknowledgements = append(ri.Acknowledgements, report.Acknowledgement{Student: a.Student, Mode: a.Mode, By: a.By, At: a.At, Note: a.Note})
+	}
+	files, err := report.Write(c.out, inst, sched, ri)
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	c.main.Log.Info().Str("school", c.sw.school).Str("week", c.sw.week).Int("version", info.Version).
-		Int("files", len(files)).Int("unplaced_slots", len(sched.Unplaced)).Int("shortfalls", len(sched.Shortfalls)).
+		Int("files", len(files)).Int("unplaced_slots", len(sched.Unplaced)).Int("shortfalls", len(sched.Shortfalls)).Int("acknowledged", len(acks)).
 		Msg("report written")
 	fmt.Fprintln(c.main.Stdout, filepath.Join(c.out, report.IndexFile))
 	return nil

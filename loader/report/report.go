@@ -4,7 +4,8 @@
 //
 //   - quality: the objective term by term, the proven bound and the gap;
 //   - the IEP minutes ledger of every student with minimum minutes: required,
-//     scheduled, last week's minutes in the same slots, shortfall and reason;
+//     scheduled, last week's minutes in the same slots, shortfall and reason,
+//     and who acknowledged the shortfall, when and why;
 //   - every unplaced slot and every shortfall with its reason;
 //   - equity: average minutes per student in each mode by subgroup (IEP or
 //     not, at-risk or not, grade) and by mastery band;
@@ -60,6 +61,21 @@ type ReportInfo struct {
 	// InputChanged says the week's input was imported again after the
 	// version was computed, so the report reads newer input than the solver did.
 	InputChanged bool
+	// Acknowledgements are the version's acknowledged shortfalls (weekplan
+	// acknowledge, publish --acknowledge-shortfalls); the IEP ledger shows
+	// each beside its shortfall, and a shortfall without one as not
+	// acknowledged.
+	Acknowledgements []Acknowledgement
+}
+
+// Acknowledgement is an administrator's acceptance of one shortfall: a
+// student's unmet minutes in one mode.
+type Acknowledgement struct {
+	Student string
+	Mode    solver.Mode
+	By      string    // who accepted it
+	At      time.Time // when
+	Note    string    // why; may be empty
 }
 
 // Write writes index.html and the plots into dir (created if needed) and
@@ -159,12 +175,21 @@ type iepRow struct {
 	LastWeek  int // minutes in this mode in last week's placements (same slot ids)
 	Shortfall int
 	Reason    string
+	Ack       *ackView // nil: not acknowledged
+}
+
+// ackView is an acknowledgement as the ledger shows it.
+type ackView struct {
+	By, At, Note string
 }
 
 type iepSummary struct {
 	Students, Met, Short int
 	Required, Scheduled  int
 	ShortMinutes         int
+	// ShortRows counts the ledger's rows with a shortfall, Acknowledged
+	// those of them that are acknowledged.
+	ShortRows, Acknowledged int
 }
 
 type reasonCount struct {
@@ -238,7 +263,7 @@ func build(inst *solver.Instance, s *solver.Schedule, info ReportInfo) *page {
 	}
 	w := newWeek(inst, s)
 	p.quality(inst, s)
-	p.iep(inst, s, w)
+	p.iep(inst, s, w, info.Acknowledgements)
 	p.problems(inst, s)
 	p.equity(inst, w)
 	p.teachers(inst, s)
@@ -324,10 +349,14 @@ func (p *page) quality(inst *solver.Instance, s *solver.Schedule) {
 	p.Quality = q
 }
 
-func (p *page) iep(inst *solver.Instance, s *solver.Schedule, w *week) {
+func (p *page) iep(inst *solver.Instance, s *solver.Schedule, w *week, acks []Acknowledgement) {
 	reasons := map[string]string{}
 	for _, f := range s.Shortfalls {
 		reasons[f.Student+"\x00"+string(f.Mode)] = f.Reason
+	}
+	acked := map[string]*ackView{}
+	for _, a := range acks {
+		acked[a.Student+"\x00"+string(a.Mode)] = &ackView{By: a.By, At: a.At.UTC().Format("2006-01-02 15:04 UTC"), Note: a.Note}
 	}
 	slotMinutes := map[string]int{}
 	for _, sl := range inst.Slots {
@@ -349,9 +378,14 @@ func (p *page) iep(inst *solver.Instance, s *solver.Schedule, w *week) {
 			}
 			any = true
 			got := w.minutes[st.ID][m]
-			r := iepRow{Student: st.ID, Mode: m, Required: req, Scheduled: got, LastWeek: last[st.ID][m], Shortfall: max(0, req-got)}
+			r := iepRow{Student: st.ID, Mode: m, Required: req, Scheduled: got, LastWeek: last[st.ID][m], Shortfall: max(0, req-got),
+				Ack: acked[st.ID+"\x00"+string(m)]}
 			if r.Shortfall > 0 {
 				short = true
+				p.IEPSummary.ShortRows++
+				if r.Ack != nil {
+					p.IEPSummary.Acknowledged++
+				}
 				r.Reason = reasons[st.ID+"\x00"+string(m)]
 				if r.Reason == "" {
 					r.Reason = "(no reason stored with the schedule)"

@@ -88,8 +88,12 @@ func reportWeek() (*solver.Instance, *solver.Schedule) {
 	return inst, s
 }
 
+// reportInfo describes reportWeek's schedule as version 3, with its tutoring
+// shortfall acknowledged and its small-group shortfall not.
 func reportInfo() report.ReportInfo {
-	return report.ReportInfo{Version: 3, State: "draft", CreatedAt: time.Date(2026, 11, 27, 18, 0, 5, 0, time.UTC), InputHash: "abc123"}
+	return report.ReportInfo{Version: 3, State: "draft", CreatedAt: time.Date(2026, 11, 27, 18, 0, 5, 0, time.UTC), InputHash: "abc123",
+		Acknowledgements: []report.Acknowledgement{{Student: "s-03", Mode: solver.Tutoring, By: "P. <Admin>",
+			At: time.Date(2026, 11, 28, 9, 30, 0, 0, time.FixedZone("MST", -7*3600)), Note: "IEP team agreed & parents informed;\nmake-up block on Monday"}}}
 }
 
 func writeReport(t *testing.T) (string, []string) {
@@ -307,5 +311,63 @@ func TestMasteryBand(t *testing.T) {
 		if got := report.MasteryBand(inst, &inst.Students[tt.student]); got != tt.want {
 			t.Errorf("student %s: got %q, want %q", inst.Students[tt.student].ID, got, tt.want)
 		}
+	}
+}
+
+// TestReportAcknowledgements: the ledger shows who acknowledged each
+// shortfall, when (in UTC) and why, escaped, and marks a shortfall that no
+// one acknowledged.
+func TestReportAcknowledgements(t *testing.T) {
+	inst, s := reportWeek()
+	var b bytes.Buffer
+	if err := report.WriteIndex(&b, inst, s, reportInfo()); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.String()
+	page := html.UnescapeString(raw)
+	for _, want := range []string{
+		"by P. <Admin>, 2026-11-28 16:30 UTC",
+		"IEP team agreed & parents informed;\nmake-up block on Monday",
+		"1 of 2 shortfall(s) acknowledged",
+		`<span class="bad">not acknowledged</span>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(raw, "<Admin>") {
+		t.Error("the acknowledger's name is not escaped")
+	}
+	// The not-acknowledged mark is on the small-group row, the
+	// acknowledgement on the tutoring row.
+	for _, row := range strings.Split(page, "<tr>") {
+		if !strings.HasPrefix(row, `<td class="id">s-03</td>`) || !strings.Contains(row, `class="n bad"`) {
+			continue
+		}
+		tutoring := strings.Contains(row, "<td>tutoring</td>")
+		if got := strings.Contains(row, "by P. <Admin>"); got != tutoring {
+			t.Errorf("s-03 row (tutoring %v) shows the acknowledgement: %v\n%s", tutoring, got, row)
+		}
+		if got := strings.Contains(row, "not acknowledged"); got == tutoring {
+			t.Errorf("s-03 row (tutoring %v) marked not acknowledged: %v\n%s", tutoring, got, row)
+		}
+	}
+
+	info := reportInfo()
+	info.Acknowledgements = append(info.Acknowledgements, report.Acknowledgement{Student: "s-03", Mode: solver.SmallGroup, By: "Q", At: time.Unix(0, 0)})
+	b.Reset()
+	if err := report.WriteIndex(&b, inst, s, info); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Every shortfall is acknowledged") || strings.Contains(b.String(), "not acknowledged") {
+		t.Error("with both shortfalls acknowledged the report does not say so")
+	}
+	info.Acknowledgements = nil
+	b.Reset()
+	if err := report.WriteIndex(&b, inst, s, info); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "No shortfall is acknowledged") || strings.Count(b.String(), "not acknowledged") != 2 {
+		t.Error("with no acknowledgement the report does not mark both shortfalls")
 	}
 }
