@@ -1,6 +1,10 @@
 package heuristic
 
-import "github.com/weekplan/weekplan/solver/model"
+import (
+	"slices"
+
+	"github.com/weekplan/weekplan/solver/model"
+)
 
 // Independent work in one slot is a transportation problem: students to rooms
 // of limited capacity, a student's value depending on the room's topic. With
@@ -17,7 +21,7 @@ import "github.com/weekplan/weekplan/solver/model"
 const maxRoomGraph = 48
 
 // maxRoomRounds caps the improvements of one optimizeRooms call.
-const maxRoomRounds = 2000
+const maxRoomRounds = 500
 
 // optimizeRooms reassigns the independent students of slot t to rooms
 // optimally (see above); it returns the objective change (≥ 0).
@@ -62,8 +66,8 @@ func (e *engine) optimizeRooms(t int) float64 {
 	}
 	gain := make([]float64, n*n)
 	arg := make([]int, n*n)
-	dist := make([]float64, n)
-	pred := make([]int, n)
+	dist := make([]float64, n+1)
+	pred := make([]int, n+1)
 	total := 0.0
 	// row recomputes the arcs out of room position a: the best student of a
 	// for each other room.
@@ -106,16 +110,33 @@ func (e *engine) optimizeRooms(t int) float64 {
 			continue
 		}
 		// A positive cycle: Bellman-Ford for longest paths from a virtual
-		// source joined to every room.
+		// source joined to every node. Node n is the "free place" node F:
+		// an arc F→a (weight 0) lets room a release a student without
+		// receiving one, an arc c→F (weight 0, if c has a free place) lets c
+		// receive one without releasing one, so a cycle through F is an
+		// improving chain of moves that ends in a free place.
+		spare := func(c int) bool { return sol.RoomLoad(t, rooms[c]) < p.Rooms[rooms[c]].Capacity }
+		weight := func(a, b int) (float64, bool) {
+			switch {
+			case a == n:
+				return 0, true
+			case b == n:
+				return 0, spare(a)
+			}
+			return gain[a*n+b], arg[a*n+b] >= 0
+		}
 		for x := range dist {
 			dist[x], pred[x] = 0, -1
 		}
 		last := -1
-		for it := 0; it < n; it++ {
+		for it := 0; it <= n; it++ {
 			last = -1
-			for a := 0; a < n; a++ {
-				for b := 0; b < n; b++ {
-					if w := gain[a*n+b]; arg[a*n+b] >= 0 && dist[a]+w > dist[b]+eps {
+			for a := 0; a <= n; a++ {
+				for b := 0; b <= n; b++ {
+					if a == b {
+						continue
+					}
+					if w, ok := weight(a, b); ok && dist[a]+w > dist[b]+eps {
 						dist[b], pred[b], last = dist[a]+w, a, b
 					}
 				}
@@ -127,9 +148,9 @@ func (e *engine) optimizeRooms(t int) float64 {
 		if last < 0 {
 			break
 		}
-		// Walk back n steps to land on the cycle, then collect it.
+		// Walk back n+1 steps to land on the cycle, then collect it.
 		v := last
-		for x := 0; x < n; x++ {
+		for x := 0; x <= n; x++ {
 			v = pred[v]
 		}
 		cycle := e.cycle[:0]
@@ -140,45 +161,46 @@ func (e *engine) optimizeRooms(t int) float64 {
 			}
 		}
 		e.cycle = cycle
-		// cycle lists rooms backwards: pred[cycle[x]] = cycle[x+1] (mod len).
+		// cycle lists nodes backwards: pred[cycle[x]] = cycle[x+1] (mod len);
+		// arcs touching F move nobody.
 		sum := 0.0
+		movers, dests := e.movers[:0], e.dests[:0]
 		for x, b := range cycle {
 			a := cycle[(x+1)%len(cycle)]
-			sum += gain[a*n+b]
+			w, _ := weight(a, b)
+			sum += w
+			if a < n && b < n {
+				movers = append(movers, by[a][arg[a*n+b]])
+				dests = append(dests, b)
+			}
 		}
-		if sum <= eps {
+		e.movers, e.dests = movers, dests
+		if sum <= eps || len(movers) == 0 {
 			break
 		}
 		// Take every mover out first, then seat each in its new room.
-		movers := e.movers[:0]
-		for x, b := range cycle {
-			a := cycle[(x+1)%len(cycle)]
-			i := by[a][arg[a*n+b]]
-			movers = append(movers, i)
-		}
-		e.movers = movers
 		d := 0.0
 		for _, i := range movers {
 			d += sol.Move(i, t, model.None, -1)
 		}
-		for x, b := range cycle {
+		for x, b := range dests {
 			d += sol.Move(movers[x], t, model.Indep, rooms[b])
 		}
 		total += d
-		// Update the room lists and the arcs out of the cycle's rooms.
-		for x, b := range cycle {
-			a := cycle[(x+1)%len(cycle)]
+		// Update the room lists and the arcs out of the rooms touched.
+		for x, b := range dests {
 			i := movers[x]
-			for y, o := range by[a] {
-				if o == i {
+			for a := range by {
+				if y := slices.Index(by[a], i); y >= 0 {
 					by[a] = append(by[a][:y], by[a][y+1:]...)
+					row(a)
 					break
 				}
 			}
 			by[b] = append(by[b], i)
 		}
-		for _, a := range cycle {
-			row(a)
+		for _, b := range dests {
+			row(b)
 		}
 	}
 	return total

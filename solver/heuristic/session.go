@@ -49,8 +49,8 @@ type engine struct {
 	pickIDs []int
 	student int
 	// Scratch of optimizeRooms.
-	roomIdx, roomPos, cycle, movers []int
-	byRoom                          [][]int
+	roomIdx, roomPos, cycle, movers, dests []int
+	byRoom                                 [][]int
 	// noise, when set, randomises the repair's order and teacher choice.
 	noise *rand.Rand
 	elig  []member
