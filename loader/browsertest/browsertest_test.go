@@ -2,6 +2,7 @@ package browsertest_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -36,9 +37,15 @@ func problemsAreReported(t *testing.T, b *browsertest.Browser) {
 	if err := os.WriteFile(page, []byte(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>bad</title>
 <link rel="stylesheet" href="missing.css"></head>
-<body><h1>Bad page</h1><img src="missing.svg" alt="gone">
+<body><h1 id="top">Bad page</h1><img src="missing.svg" alt="gone"> <img src="good.svg" alt="fine">
+<a href="#top">top</a> <a href="#nowhere">nowhere</a> <a href="good.svg">good</a> <a href="gone.csv">gone</a>
+<a href="https://example.org/">away</a> <a href="../elsewhere.html">elsewhere</a>
 <script>console.log("all-quiet"); console.error("boom-error"); console.warn("boom-warning"); undefinedFunction();</script>
 </body></html>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(page), "good.svg"),
+		[]byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p := b.Open(t, browsertest.FileURL(t, page), 800, 600)
@@ -52,11 +59,52 @@ func problemsAreReported(t *testing.T, b *browsertest.Browser) {
 		t.Errorf("console.log reported as a problem:\n%s", problems)
 	}
 
-	var broken int
-	p.Eval(t, `Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length`, &broken)
-	if broken != 1 {
-		t.Errorf("Eval counted %d broken images, want 1", broken)
+	var images int
+	p.Eval(t, `document.images.length`, &images)
+	if broken := p.BrokenImages(t); images != 2 || len(broken) != 1 || !strings.HasSuffix(broken[0], "/missing.svg") {
+		t.Errorf("broken images of 2: %v, want missing.svg alone", broken)
 	}
+	links := strings.Join(p.BrokenLinks(t, filepath.Dir(page)), "\n")
+	for _, want := range []string{`#nowhere: no element of the page has id "nowhere"`, "gone.csv: stat", "https://example.org/: not a local file", "elsewhere.html: outside"} {
+		if !strings.Contains(links, want) {
+			t.Errorf("broken links do not mention %q:\n%s", want, links)
+		}
+	}
+	if n := strings.Count(links, "\n") + 1; n != 4 {
+		t.Errorf("%d broken links, want 4:\n%s", n, links)
+	}
+
+	rec := &recorder{TB: t}
+	p.CheckClean(rec, filepath.Dir(page))
+	all := strings.Join(rec.errors, "\n")
+	for _, want := range []string{"console.error: boom-error", "image file://", "broken link", "gone.csv"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("CheckClean does not report %q:\n%s", want, all)
+		}
+	}
+
+	// The same tab on a clean page: the bad page's problems are forgotten.
+	p.Navigate(t, browsertest.FileURL(t, filepath.Join(filepath.Dir(page), "good.svg")))
+	if problems := p.Problems(); len(problems) > 0 {
+		t.Errorf("after navigating to a clean page: %v", problems)
+	}
+	var tag string
+	p.Eval(t, `document.documentElement.tagName`, &tag)
+	if tag != "svg" {
+		t.Errorf("after navigating to good.svg the document is <%s>", tag)
+	}
+}
+
+// recorder is a test that keeps its errors instead of failing.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
 
 // pdfAndScreenshot prints a page of known length and screenshots it.

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,10 +18,11 @@ type Page struct {
 	b       *Browser
 	session string
 	target  string
-	URL     string
+	URL     string // the page loaded last, by Open or Navigate
 
 	mu      sync.Mutex
-	events  []message
+	events  []message // every event of the tab
+	start   int       // the first event of the page loaded last
 	changed chan struct{} // closed and replaced on every event
 }
 
@@ -82,11 +85,28 @@ func (p *Page) load(url string, width, height int) error {
 	if err := p.setViewport(width, height); err != nil {
 		return err
 	}
-	from := p.eventCount()
+	return p.navigate(url)
+}
+
+// Navigate loads url in the page's tab, as Open does in a new one; Problems
+// then reports what happens from this load on.
+func (p *Page) Navigate(t testing.TB, url string) {
+	t.Helper()
+	if err := p.navigate(url); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (p *Page) navigate(url string) error {
+	p.URL = url
+	p.mu.Lock()
+	from := len(p.events)
+	p.start = from
+	p.mu.Unlock()
 	var nav struct {
 		ErrorText string `json:"errorText"`
 	}
-	if err := b.callInto(p.session, "Page.navigate", map[string]any{"url": url}, &nav); err != nil {
+	if err := p.b.callInto(p.session, "Page.navigate", map[string]any{"url": url}, &nav); err != nil {
 		return err
 	}
 	if nav.ErrorText != "" {
@@ -143,12 +163,6 @@ func (p *Page) event(m message) {
 	p.mu.Unlock()
 }
 
-func (p *Page) eventCount() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.events)
-}
-
 // waitEvent waits for an event named method among the events from index from on.
 func (p *Page) waitEvent(method string, from int) (message, error) {
 	deadline := time.NewTimer(CallTimeout)
@@ -174,7 +188,7 @@ func (p *Page) waitEvent(method string, from int) (message, error) {
 	}
 }
 
-// Problems lists what went wrong on the page since it was opened: uncaught
+// Problems lists what went wrong on the page since it was loaded: uncaught
 // exceptions, console errors and warnings, browser log errors and warnings
 // (a resource that failed to load, a blocked one, a deprecation) and network
 // requests that failed or got an HTTP error status. A clean page has none.
@@ -183,7 +197,7 @@ func (p *Page) Problems() []string {
 	defer p.mu.Unlock()
 	var out []string
 	urls := map[string]string{} // request id → URL
-	for _, m := range p.events {
+	for _, m := range p.events[p.start:] {
 		switch m.Method {
 		case "Runtime.exceptionThrown":
 			var ev struct {
@@ -332,6 +346,12 @@ func (p *Page) Screenshot(t testing.TB, width, height int) []byte {
 	return res.Data
 }
 
+// PrintHeight is the height, in CSS pixels, of the printable area of paper
+// inside page margins of marginMM millimetres on each side.
+func (paper Paper) PrintHeight(marginMM float64) float64 {
+	return paper.Height*96 - 2*marginMM*96/25.4
+}
+
 // PrintWidth is the width, in CSS pixels, of the printable area of paper
 // inside page margins of marginMM millimetres on each side.
 func (paper Paper) PrintWidth(marginMM float64) int {
@@ -377,4 +397,63 @@ func (p *Page) Overflowing(t testing.TB) []string {
 		return out;
 	})()`, &out)
 	return out
+}
+
+// BrokenImages lists the images of the page that did not load or decode.
+func (p *Page) BrokenImages(t testing.TB) []string {
+	t.Helper()
+	var broken []string
+	p.Eval(t, `Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)`, &broken)
+	return broken
+}
+
+// BrokenLinks lists the links of the page that lead nowhere: to something
+// other than a local file, to a file that is not in dir or does not exist,
+// or to a fragment of this page that no element has as its id.
+func (p *Page) BrokenLinks(t testing.TB, dir string) []string {
+	t.Helper()
+	var links []struct {
+		Href, Protocol, Path, Hash string
+		SamePage, HasTarget        bool
+	}
+	p.Eval(t, `Array.from(document.links, a => {
+		const u = new URL(a.href);
+		const hash = decodeURIComponent(u.hash.slice(1));
+		return {href: a.href, protocol: u.protocol, path: decodeURIComponent(u.pathname), hash,
+			samePage: u.protocol === location.protocol && u.pathname === location.pathname,
+			hasTarget: hash !== "" && document.getElementById(hash) !== null};
+	})`, &links)
+	var broken []string
+	for _, l := range links {
+		switch {
+		case l.Protocol != "file:":
+			broken = append(broken, l.Href+": not a local file")
+		case l.SamePage && !l.HasTarget:
+			broken = append(broken, l.Href+": no element of the page has id "+strconv.Quote(l.Hash))
+		case l.SamePage:
+		case filepath.Dir(filepath.FromSlash(l.Path)) != filepath.Clean(dir):
+			broken = append(broken, l.Href+": outside "+dir)
+		default:
+			if _, err := os.Stat(filepath.FromSlash(l.Path)); err != nil {
+				broken = append(broken, l.Href+": "+err.Error())
+			}
+		}
+	}
+	return broken
+}
+
+// CheckClean fails the test for every problem the browser saw on the page
+// (see Problems), for an image that did not render and for a link that leads
+// nowhere (see BrokenLinks).
+func (p *Page) CheckClean(t testing.TB, dir string) {
+	t.Helper()
+	for _, problem := range p.Problems() {
+		t.Errorf("%s: %s", p.URL, problem)
+	}
+	for _, src := range p.BrokenImages(t) {
+		t.Errorf("%s: image %s did not render", p.URL, src)
+	}
+	for _, link := range p.BrokenLinks(t, dir) {
+		t.Errorf("%s: broken link %s", p.URL, link)
+	}
 }
