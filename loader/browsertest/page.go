@@ -21,8 +21,8 @@ type Page struct {
 	URL     string // the page loaded last, by Open or Navigate
 
 	mu      sync.Mutex
-	events  []message // every event of the tab
-	start   int       // the first event of the page loaded last
+	events  []message     // every event of the tab
+	start   int           // the first event of the page loaded last
 	changed chan struct{} // closed and replaced on every event
 }
 
