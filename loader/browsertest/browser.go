@@ -18,7 +18,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,21 +41,25 @@ const (
 // Path finds the Chromium binary: $CHROMIUM, else /usr/bin/chromium, else
 // chromium or chromium-browser on PATH.
 func Path() (string, error) {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
+	return findChromium(os.Getenv("CHROMIUM"), "/usr/bin/chromium")
+}
+
+func findChromium(env, system string) (string, error) {
+	if env != "" {
+		if _, err := os.Stat(env); err != nil {
+			return "", fmt.Errorf("CHROMIUM=%s: %w; unset it to use the system's Chromium, or %s", env, err, InstallHint)
 		}
-		return p, nil
+		return env, nil
 	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium", nil
+	if _, err := os.Stat(system); err == nil {
+		return system, nil
 	}
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
 		}
 	}
-	return "", errors.New("no Chromium found ($CHROMIUM, /usr/bin/chromium, chromium or chromium-browser on PATH); " + InstallHint)
+	return "", fmt.Errorf("no Chromium found ($CHROMIUM, %s, chromium or chromium-browser on PATH); %s", system, InstallHint)
 }
 
 // Browser is a running headless Chromium.

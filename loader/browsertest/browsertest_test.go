@@ -185,18 +185,3 @@ func TestCheckScreenshotRejects(t *testing.T) {
 		t.Errorf("not a PNG: got %v", err)
 	}
 }
-
-func TestPathFromEnvironment(t *testing.T) {
-	t.Setenv("CHROMIUM", filepath.Join(t.TempDir(), "no-such-browser"))
-	if _, err := browsertest.Path(); err == nil || !strings.Contains(err.Error(), "CHROMIUM=") {
-		t.Errorf("CHROMIUM naming a missing file: got %v", err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("CHROMIUM", exe)
-	if got, err := browsertest.Path(); err != nil || got != exe {
-		t.Errorf("CHROMIUM=%s: got %q, %v", exe, got, err)
-	}
-}
