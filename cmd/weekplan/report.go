@@ -7,6 +7,7 @@ import (
 
 	"github.com/weekplan/weekplan/loader"
 	"github.com/weekplan/weekplan/loader/report"
+	"github.com/weekplan/weekplan/solver/triage"
 )
 
 // ReportCommand writes the administrator's report of a stored version.
@@ -47,16 +48,27 @@ func (c *ReportCommand) Run(ctx context.Context) error {
 		return err
 	}
 	inst, sched, info := w.inst, w.sched, w.info
+	// A version with shortfalls gets the triage section: the single teacher
+	// or room changes that would meet the minutes, verified by re-solving.
+	var tri *triage.Report
+	remedies := 0
+	if len(sched.Shortfalls) > 0 {
+		tri, err = triage.Triage(ctx, inst, sched, triage.Options{Seed: info.Seed})
+		if err != nil {
+			return err
+		}
+		remedies = len(tri.Remedies)
+	}
 	files, err := report.Write(c.out, inst, sched, report.ReportInfo{
 		Version: info.Version, State: info.State, CreatedAt: info.CreatedAt, InputHash: info.InputHash,
-		InputChanged: info.InputHash != loader.InputHash(inst),
+		InputChanged: info.InputHash != loader.InputHash(inst), Triage: tri,
 	})
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	c.main.Log.Info().Str("school", c.sw.school).Str("week", c.sw.week).Int("version", info.Version).
 		Int("files", len(files)).Int("unplaced_slots", len(sched.Unplaced)).Int("shortfalls", len(sched.Shortfalls)).
-		Msg("report written")
+		Int("triage_changes", remedies).Msg("report written")
 	fmt.Fprintln(c.main.Stdout, filepath.Join(c.out, report.IndexFile))
 	return nil
 }

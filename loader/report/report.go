@@ -6,6 +6,8 @@
 //   - the IEP minutes ledger of every student with minimum minutes: required,
 //     scheduled, last week's minutes in the same slots, shortfall and reason;
 //   - every unplaced slot and every shortfall with its reason;
+//   - when the caller gives a triage (solver/triage), the single changes of
+//     one teacher or room verified to recover IEP minutes;
 //   - equity: average minutes per student in each mode by subgroup (IEP or
 //     not, at-risk or not, grade) and by mastery band;
 //   - teacher load (sessions against max_sessions) and room utilisation per
@@ -32,6 +34,7 @@ import (
 
 	"github.com/weekplan/weekplan/loader/fileout"
 	"github.com/weekplan/weekplan/solver"
+	"github.com/weekplan/weekplan/solver/triage"
 )
 
 //go:embed templates
@@ -60,6 +63,10 @@ type ReportInfo struct {
 	// InputChanged says the week's input was imported again after the
 	// version was computed, so the report reads newer input than the solver did.
 	InputChanged bool
+	// Triage, when set, is shown as the section "Triage: changes that would
+	// meet the IEP minutes" (the caller runs triage.Triage when the version
+	// has shortfalls).
+	Triage *triage.Report
 }
 
 // Write writes index.html and the plots into dir (created if needed) and
