@@ -85,6 +85,7 @@ func commands() map[string]commandInfo {
 		"acknowledge": {"accept a version's IEP shortfalls, recorded with who and why", func(m *Main) command { return &AcknowledgeCommand{main: m} }},
 		"explain":     {"why each of one student's blocks is what it is", func(m *Main) command { return &ExplainCommand{main: m} }},
 		"report":      {"write the administrator's report of a version (HTML with SVG plots)", func(m *Main) command { return &ReportCommand{main: m} }},
+		"triage":      {"the smallest teacher or room changes that would meet unmet IEP minutes", func(m *Main) command { return &TriageCommand{main: m} }},
 		"diff":        {"what changed between two versions of a week, per student and per teacher", func(m *Main) command { return &DiffCommand{main: m} }},
 		"demo":        {"the demo school end to end (what 'make run' calls)", func(m *Main) command { return &DemoCommand{main: m} }},
 		"bench":       {"measure the solver on the benchmark and generated schools (what 'make bench' calls)", func(m *Main) command { return &BenchCommand{main: m} }},

@@ -39,7 +39,7 @@ var forbiddenLogKeys = []string{
 
 // TestLogsCarryNoPersonalData runs a whole cycle (migrate, import, a rejected
 // import, a daemon tick, run, export, rosters, history, diff, acknowledge,
-// publish, explain, report, solve, check) with debug logging and scans every byte of stderr for
+// publish, explain, report, triage, solve, check) with debug logging and scans every byte of stderr for
 // the names of the demo's students and teachers, and every JSON log line for
 // attribute keys and for maps keyed by skill or subject (a progress or
 // interests map).
@@ -111,6 +111,7 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		append([]string{"publish", "--version", "1"}, sw...),
 		append([]string{"explain", "--student", inst.Students[0].ID}, sw...),
 		append([]string{"report", "--out", filepath.Join(dir, "report")}, sw...),
+		append([]string{"triage"}, sw...),
 		{"solve", "--in", in, "--out", filepath.Join(dir, "solved.json"), "--effort", fastEffort},
 		{"check", "--in", in, "--schedule", filepath.Join(dir, "solved.json")},
 	} {

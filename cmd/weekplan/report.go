@@ -7,6 +7,7 @@ import (
 
 	"github.com/weekplan/weekplan/loader"
 	"github.com/weekplan/weekplan/loader/report"
+	"github.com/weekplan/weekplan/solver/triage"
 )
 
 // ReportCommand writes the administrator's report of a stored version.
@@ -51,9 +52,20 @@ func (c *ReportCommand) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A version with shortfalls gets the triage section: the single teacher
+	// or room changes that would meet the minutes, verified by re-solving.
+	var tri *triage.Report
+	remedies := 0
+	if len(sched.Shortfalls) > 0 {
+		tri, err = triage.Triage(ctx, inst, sched, triage.Options{Seed: info.Seed})
+		if err != nil {
+			return err
+		}
+		remedies = len(tri.Remedies)
+	}
 	ri := report.ReportInfo{
 		Version: info.Version, State: info.State, CreatedAt: info.CreatedAt, InputHash: info.InputHash,
-		InputChanged: info.InputHash != loader.InputHash(inst),
+		InputChanged: info.InputHash != loader.InputHash(inst), Triage: tri,
 	}
 	for _, a := range acks {
 		ri.Acknowledgements = append(ri.Acknowledgements, report.Acknowledgement{Student: a.Student, Mode: a.Mode, By: a.By, At: a.At, Note: a.Note})
@@ -64,7 +76,7 @@ func (c *ReportCommand) Run(ctx context.Context) error {
 	}
 	c.main.Log.Info().Str("school", c.sw.school).Str("week", c.sw.week).Int("version", info.Version).
 		Int("files", len(files)).Int("unplaced_slots", len(sched.Unplaced)).Int("shortfalls", len(sched.Shortfalls)).Int("acknowledged", len(acks)).
-		Msg("report written")
+		Int("triage_changes", remedies).Msg("report written")
 	fmt.Fprintln(c.main.Stdout, filepath.Join(c.out, report.IndexFile))
 	return nil
 }

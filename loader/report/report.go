@@ -7,6 +7,8 @@
 //     scheduled, last week's minutes in the same slots, shortfall and reason,
 //     and who acknowledged the shortfall, when and why;
 //   - every unplaced slot and every shortfall with its reason;
+//   - when the caller gives a triage (solver/triage), the single changes of
+//     one teacher or room verified to recover IEP minutes;
 //   - equity: average minutes per student in each mode by subgroup (IEP or
 //     not, at-risk or not, grade) and by mastery band;
 //   - teacher load (sessions against max_sessions) and room utilisation per
@@ -33,6 +35,7 @@ import (
 
 	"github.com/weekplan/weekplan/loader/fileout"
 	"github.com/weekplan/weekplan/solver"
+	"github.com/weekplan/weekplan/solver/triage"
 )
 
 //go:embed templates
@@ -66,6 +69,10 @@ type ReportInfo struct {
 	// each beside its shortfall, and a shortfall without one as not
 	// acknowledged.
 	Acknowledgements []Acknowledgement
+	// Triage, when set, is shown as the section "Triage: changes that would
+	// meet the IEP minutes" (the caller runs triage.Triage when the version
+	// has shortfalls).
+	Triage *triage.Report
 }
 
 // Acknowledgement is an administrator's acceptance of one shortfall: a

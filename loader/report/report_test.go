@@ -15,6 +15,7 @@ import (
 
 	"github.com/weekplan/weekplan/loader/report"
 	"github.com/weekplan/weekplan/solver"
+	"github.com/weekplan/weekplan/solver/triage"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -93,7 +94,79 @@ func reportWeek() (*solver.Instance, *solver.Schedule) {
 func reportInfo() report.ReportInfo {
 	return report.ReportInfo{Version: 3, State: "draft", CreatedAt: time.Date(2026, 11, 27, 18, 0, 5, 0, time.UTC), InputHash: "abc123",
 		Acknowledgements: []report.Acknowledgement{{Student: "s-03", Mode: solver.Tutoring, By: "P. <Admin>",
-			At: time.Date(2026, 11, 28, 9, 30, 0, 0, time.FixedZone("MST", -7*3600)), Note: "IEP team agreed & parents informed;\nmake-up block on Monday"}}}
+			At: time.Date(2026, 11, 28, 9, 30, 0, 0, time.FixedZone("MST", -7*3600)), Note: "IEP team agreed & parents informed;\nmake-up block on Monday"}},
+		Triage: reportTriage()}
+}
+
+// reportTriage is a triage of reportWeek as triage.Triage reports one: two
+// verified changes, most minutes first, of 5 candidates, 4 re-solved.
+func reportTriage() *triage.Report {
+	more := triage.Change{Kind: triage.TeacherMaxSessions, Teacher: "t-lee", From: 3, To: 4}
+	free := triage.Change{Kind: triage.RoomAvailable, Room: "lib", Slot: "tue-1"}
+	return &triage.Report{
+		School: "rep-ms", Week: "2026-11-30", Seed: 7, Effort: 5,
+		BaseShortfallMinutes: 90, StudentsShort: 1, ReferenceShortfallMinutes: 90,
+		Candidates: 5, Examined: 4, Complete: true,
+		Remedies: []triage.Remedy{
+			{Change: more, Description: more.Description(), Recovered: 45, Students: []string{"s-03"}, Slots: []string{"mon-2"}, ShortfallMinutes: 45, Estimate: 90},
+			{Change: free, Description: free.Description(), Recovered: 40, Students: []string{"s-03", "s-04"}, Slots: []string{"tue-1"}, ShortfallMinutes: 50, Estimate: 40},
+		},
+	}
+}
+
+// TestTriageSection: the triage section shows the verified changes, says
+// when there is nothing to triage, when no single change helps and when the
+// triage stopped early, and is absent when the caller gives no triage.
+func TestTriageSection(t *testing.T) {
+	inst, s := reportWeek()
+	tests := []struct {
+		name   string
+		edit   func(*report.ReportInfo)
+		want   []string
+		absent []string
+	}{
+		{"remedies", func(*report.ReportInfo) {}, []string{
+			`<a href="#triage">Triage</a>`, "Triage: changes that would meet the IEP minutes",
+			"1 student(s) short by 90 minute(s)", "(seed 7, effort 5)", "which is short by 90 minute(s)",
+			"4 of 5 candidate change(s) verified, those with the highest estimate",
+			`<tr><td>teacher t-lee leads one more session in the week (max_sessions 3 → 4)</td><td class="n">45</td><td class="id">s-03</td><td class="id">mon-2</td></tr>`,
+			`<tr><td>room lib freed in slot tue-1</td><td class="n">40</td><td class="id">s-03 s-04</td><td class="id">tue-1</td></tr>`,
+		}, []string{"stopped early", "No single change"}},
+		{"none", func(i *report.ReportInfo) { i.Triage = nil }, nil,
+			[]string{"Triage", `id="triage"`}},
+		{"nothing short", func(i *report.ReportInfo) {
+			i.Triage = &triage.Report{School: "rep-ms", Week: "2026-11-30", Complete: true}
+		}, []string{"nothing to triage"}, []string{"<th>change</th>"}},
+		{"no single change", func(i *report.ReportInfo) { i.Triage.Remedies = nil },
+			[]string{"No single change to one teacher or room recovers minutes"}, []string{"<th>change</th>"}},
+		{"reference meets", func(i *report.ReportInfo) { i.Triage.Remedies, i.Triage.ReferenceShortfallMinutes = nil, 0 },
+			[]string{"meets every minimum: run the week again"}, []string{"No single change"}},
+		{"stopped early", func(i *report.ReportInfo) { i.Triage.Complete = false; i.Triage.Remedies = i.Triage.Remedies[:1] },
+			[]string{"The triage stopped early", "max_sessions 3 → 4"}, []string{"room lib freed"}},
+		{"stopped before any", func(i *report.ReportInfo) { i.Triage.Complete, i.Triage.Remedies = false, nil },
+			[]string{"The triage stopped early"}, []string{"No single change", "<th>change</th>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info := reportInfo()
+			tt.edit(&info)
+			var b bytes.Buffer
+			if err := report.WriteIndex(&b, inst, s, info); err != nil {
+				t.Fatal(err)
+			}
+			page := html.UnescapeString(b.String())
+			for _, w := range tt.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, a := range tt.absent {
+				if strings.Contains(page, a) {
+					t.Errorf("page has %q", a)
+				}
+			}
+		})
+	}
 }
 
 func writeReport(t *testing.T) (string, []string) {

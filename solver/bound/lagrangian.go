@@ -465,9 +465,27 @@ func relaxedValue(p *model.Problem, i, t int, m model.Mode, k int) float64 {
 // the maximum over windows is exact for this relaxation. buf is in mastery
 // order (BySkill's order).
 func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sessionBest) []int {
+	hiAll := p.P.TutoringMax
+	if m == model.Group {
+		hiAll = p.P.GroupMax
+	}
+	// A candidate whose weight is at most −(hi−1)·maxW is in no set of
+	// positive weight (the others add at most (hi−1)·maxW), and only sets of
+	// positive weight are ever taken: leaving such candidates out of the
+	// sort changes no result.
+	maxW := math.Inf(-1)
+	for x := range buf {
+		maxW = math.Max(maxW, buf[x].w)
+	}
+	if maxW <= 0 {
+		return order[:0]
+	}
+	cut := -float64(max(hiAll-1, 0)) * maxW
 	order = order[:0]
 	for x := range buf {
-		order = append(order, x)
+		if buf[x].w > cut {
+			order = append(order, x)
+		}
 	}
 	slices.SortFunc(order, func(a, c int) int {
 		switch {

@@ -31,6 +31,7 @@ func Construct(ctx context.Context, p *model.Problem) (sol *model.Solution, cut 
 	e.est = nil
 	for t := range p.Slots {
 		e.placeIndependent(t)
+		e.optimizeRooms(t)
 	}
 	return sol, cut, nil
 }
@@ -191,58 +192,171 @@ func (e *engine) placeSessionPin(pn *model.Pin, coPinned int) error {
 }
 
 // greedySessions opens sessions by decreasing marginal gain with lazy
-// re-evaluation: a teacher-slot's stored gain is an upper bound on its
-// current gain (gains only decrease as students get placed), so the top of
-// the heap, once re-evaluated and still on top, is the best candidate.
+// re-evaluation (Minoux's accelerated greedy, 1978). Candidates are keyed by
+// (slot, skill, mode), not by teacher: a session's members and gain depend
+// on its teacher only through the small continuity term, so one candidate
+// per (slot, skill, mode) stands for every teacher of the subject who is free
+// then, and the number of candidates does not grow with the number of
+// teachers. When a candidate is taken, pickTeacher chooses the teacher it is
+// opened with and the session is re-evaluated exactly for that teacher. A
+// candidate's stored gain is an upper bound on its current gain (gains only
+// decrease as students get placed, rooms fill and teachers become busy), so
+// the top of the heap, once re-evaluated and still on top, is the best
+// candidate; after a session is opened its candidate goes back on the heap,
+// since another teacher may open a second session of the same skill.
 func (e *engine) greedySessions(ctx context.Context) (finished bool) {
-	p, sol := e.p, e.sol
-	h := &candHeap{}
+	p := e.p
 	tol := greedyTolerance
 	if len(p.Students)*p.T() > largeProblem {
 		tol = greedyToleranceLarge
 	}
-	for j := range p.Teachers {
+	e.initTeacherSlack()
+	var items []heapItem
+	for t := range p.Slots {
 		if ctx.Err() != nil {
 			return false
 		}
-		for t := range p.Slots {
-			if c := e.best(j, t); c.ok {
-				h.items = append(h.items, heapItem{gain: c.gain, j: j, t: t, k: c.k, m: c.mode})
+		items = e.slotCandidates(t, items)
+	}
+	return e.lazyGreedy(ctx, items, tol)
+}
+
+// slotCandidates appends the (slot t, skill, mode) candidates that gain to
+// items, each with its current gain.
+func (e *engine) slotCandidates(t int, items []heapItem) []heapItem {
+	p := e.p
+	for k := range p.Skills {
+		if len(p.BySkill[k]) == 0 {
+			continue
+		}
+		for _, m := range [2]model.Mode{model.Group, model.Tutor} {
+			if c := e.bestSlotSkill(t, k, m); c.ok && c.gain > 1e-9 {
+				items = append(items, heapItem{gain: c.gain, t: t, k: k, m: m})
 			}
 		}
 	}
+	return items
+}
+
+// lazyGreedy opens sessions from the candidates in items (their gains upper
+// bounds on the current ones) by decreasing gain, re-evaluating the top one
+// before taking it, until no candidate gains; tol is the relative slack of
+// the acceptance test. It reports false if ctx ended it early.
+func (e *engine) lazyGreedy(ctx context.Context, items []heapItem, tol float64) bool {
+	h := &candHeap{items: items}
 	heap.Init(h)
 	for pops := 0; h.Len() > 0; pops++ {
 		if pops%ctxCheckEvery == 0 && ctx.Err() != nil {
 			return false
 		}
 		top := heap.Pop(h).(heapItem)
-		tc := &p.Teachers[top.j]
-		if sol.TeacherSessions(top.j) >= tc.Limit || sol.Busy(top.j, top.t) >= 0 {
-			continue
-		}
 		// Accept within a small tolerance of the next stored gain (exact lazy
 		// greedy re-evaluates too often when many candidates are nearly
-		// equal), trying the stored skill and mode before the full search.
+		// equal).
 		next := math.Inf(-1)
 		if h.Len() > 0 {
 			next = h.items[0].gain - tol*abs(h.items[0].gain) - 1e-12
 		}
-		c := e.bestOne(top.j, top.t, top.m, top.k)
-		if !c.ok || c.gain < next {
-			c = e.best(top.j, top.t)
-		}
+		c := e.bestSlotSkill(top.t, top.k, top.m)
 		if !c.ok || c.gain <= 1e-9 {
-			continue
+			continue // gains only fall: this candidate is done
 		}
-		if c.gain < next {
-			heap.Push(h, heapItem{gain: c.gain, j: top.j, t: top.t, k: c.k, m: c.mode})
-			continue
+		top.gain = c.gain
+		if e.noise != nil {
+			// Randomised order during repairs (Ropke & Pisinger 2006, §5.3).
+			top.gain *= 1 + noiseLevel*(2*e.noise.Float64()-1)
 		}
-		e.apply(&c)
+		if top.gain >= next {
+			e.apply(&c)
+			e.slack[c.j]--
+		}
+		heap.Push(h, top)
 	}
 	return true
 }
+
+// bestSlotSkill is the best session of mode m on skill k in slot t, led by
+// the teacher pickTeacher chooses; not ok if no teacher or room is free.
+func (e *engine) bestSlotSkill(t, k int, m model.Mode) candidate {
+	j := e.pickTeacher(t, k)
+	if j < 0 {
+		return candidate{}
+	}
+	capAny, capAcc := e.maxRoom(t, m)
+	if capAny < 1 {
+		return candidate{}
+	}
+	c := e.bestMK(j, t, m, k, capAny, capAcc)
+	if c.ok {
+		c.members = append(c.members[:0:0], c.members...)
+	}
+	return c
+}
+
+// initTeacherSlack sets e.slack[j], a teacher's free available slots minus
+// the sessions it may still lead: a teacher whose slack is zero loses a
+// session for every free slot it is not given.
+func (e *engine) initTeacherSlack() {
+	p, sol := e.p, e.sol
+	e.slack = make([]int, len(p.Teachers))
+	e.bySubject = make([][]int, p.NumSubjects)
+	for j := range p.Teachers {
+		tc := &p.Teachers[j]
+		free := 0
+		for t := range p.Slots {
+			if tc.Avail[t] && sol.Busy(j, t) < 0 {
+				free++
+			}
+		}
+		e.slack[j] = free - (tc.Limit - sol.TeacherSessions(j))
+		for s, ok := range tc.Subjects {
+			if ok {
+				e.bySubject[s] = append(e.bySubject[s], j)
+			}
+		}
+	}
+	e.nSubjects = make([]int, len(p.Teachers))
+	for j := range p.Teachers {
+		for _, ok := range p.Teachers[j].Subjects {
+			if ok {
+				e.nSubjects[j]++
+			}
+		}
+	}
+}
+
+// pickTeacher chooses who leads a session on skill k in slot t among the
+// teachers of its subject who are free then and below their weekly limit:
+// the one with the fewest subjects (keep the versatile ones for later), then
+// the least slack (a teacher who cannot afford to skip a slot), then the
+// lowest index. It returns -1 if there is none.
+func (e *engine) pickTeacher(t, k int) int {
+	p, sol := e.p, e.sol
+	best := -1
+	n := 0
+	for _, j := range e.bySubject[p.Skills[k].Subject] {
+		tc := &p.Teachers[j]
+		if !tc.Avail[t] || sol.Busy(j, t) >= 0 || sol.TeacherSessions(j) >= tc.Limit {
+			continue
+		}
+		if e.noise != nil {
+			// During repairs, a uniformly random eligible teacher
+			// (reservoir sampling), so that repeated repairs differ.
+			if n++; e.noise.IntN(n) == 0 {
+				best = j
+			}
+			continue
+		}
+		if best < 0 || e.nSubjects[j] < e.nSubjects[best] ||
+			e.nSubjects[j] == e.nSubjects[best] && e.slack[j] < e.slack[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// noiseLevel is the relative noise on the gains that order a repair.
+const noiseLevel = 0.1
 
 // ctxCheckEvery is how many candidates the greedy pops between looks at ctx.
 const ctxCheckEvery = 16
@@ -257,9 +371,9 @@ const (
 )
 
 type heapItem struct {
-	gain    float64
-	j, t, k int
-	m       model.Mode
+	gain float64
+	t, k int
+	m    model.Mode
 }
 
 type candHeap struct{ items []heapItem }
@@ -270,10 +384,13 @@ func (h *candHeap) Less(a, b int) bool {
 	if x.gain != y.gain {
 		return x.gain > y.gain
 	}
-	if x.j != y.j {
-		return x.j < y.j
+	if x.t != y.t {
+		return x.t < y.t
 	}
-	return x.t < y.t
+	if x.k != y.k {
+		return x.k < y.k
+	}
+	return x.m < y.m
 }
 func (h *candHeap) Swap(a, b int) { h.items[a], h.items[b] = h.items[b], h.items[a] }
 func (h *candHeap) Push(x any)    { h.items = append(h.items, x.(heapItem)) }

@@ -69,18 +69,48 @@ const allSlotsBelow = 10_000
 func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 	p := sol.P
 	e := newEngine(p, sol)
+	e.initTeacherSlack()
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
 	var st Stats
 	rebuilds := rebuildsPerIteration
 	next := 0
+	// Late acceptance (Burke & Bykov, 2017) of ruin-and-recreate moves: a
+	// move is kept if it is no worse than the current objective or than the
+	// objective lateAcceptance moves ago. The best schedule seen is kept
+	// aside and returned.
+	best := sol.Clone()
+	history := make([]float64, lateAcceptance)
+	for x := range history {
+		history[x] = sol.Objective()
+	}
+	moves := 0
+	ruins := min(maxRuinsPerIteration, max(minRuinsPerIteration, ruinWork/max(1, p.T()*len(p.Students))))
 	for it := 0; it < opt.Effort; it++ {
-		if opt.HasTarget && sol.Objective() >= opt.Target-1e-6*max(1, abs(opt.Target)) {
+		if opt.HasTarget && best.Objective() >= opt.Target-1e-6*max(1, abs(opt.Target)) {
 			st.Optimal = true
 			break
 		}
 		if ctx.Err() != nil {
 			st.Cancelled = true
 			break
+		}
+		for r := 0; r < ruins; r++ {
+			before := sol.Objective()
+			sol.Begin()
+			if !e.ruinRecreate(rng, destroyOp(rng.IntN(int(numDestroyOps)))) {
+				sol.Rollback()
+				break
+			}
+			after := sol.Objective()
+			v := moves % lateAcceptance
+			if after >= before-eps || after >= history[v]-eps {
+				sol.Commit()
+			} else {
+				sol.Rollback()
+			}
+			history[v] = sol.Objective()
+			moves++
+			e.keepBest(best)
 		}
 		e.relocateSlot(rng.IntN(p.T()))
 		for r := 0; r < rebuilds; r++ {
@@ -94,13 +124,37 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 			e.openBest(next % len(p.Teachers))
 			next++
 		}
+		e.keepBest(best)
 		st.Iterations++
 		if opt.Progress != nil {
-			opt.Progress(st.Iterations, sol.Objective())
+			opt.Progress(st.Iterations, best.Objective())
 		}
+	}
+	if best.Objective() > sol.Objective() {
+		sol.CopyFrom(best)
 	}
 	return st
 }
+
+// keepBest copies the current solution into best if it is better.
+func (e *engine) keepBest(best *model.Solution) {
+	if e.sol.Objective() > best.Objective()+eps {
+		best.CopyFrom(e.sol)
+	}
+}
+
+// The number of ruin-and-recreate moves per iteration is ruinWork divided by
+// the number of student-slots, within [minRuinsPerIteration,
+// maxRuinsPerIteration]: a small school, whose moves are cheap, gets many
+// per unit of effort.
+const (
+	ruinWork             = 60_000
+	minRuinsPerIteration = 4
+	maxRuinsPerIteration = 64
+)
+
+// lateAcceptance is the length of the late-acceptance history.
+const lateAcceptance = 20
 
 func abs(x float64) float64 {
 	if x < 0 {
@@ -114,6 +168,7 @@ func (e *engine) relocateSlot(t int) {
 	for i := range e.p.Students {
 		e.relocate(i, t)
 	}
+	e.optimizeRooms(t)
 }
 
 // relocate moves i in slot t to its best feasible placement if that improves.

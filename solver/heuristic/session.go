@@ -12,6 +12,7 @@
 package heuristic
 
 import (
+	"math/rand/v2"
 	"slices"
 
 	"github.com/weekplan/weekplan/solver/model"
@@ -34,7 +35,24 @@ type engine struct {
 	// est, when non-nil, is the estimated value of an unplaced student-slot
 	// (its best independent room) used during construction in place of the
 	// unplaced penalty.
-	est   []float64
+	est []float64
+	// slack, bySubject and nSubjects serve the construction's choice of
+	// teacher (pickTeacher).
+	slack     []int
+	bySubject [][]int
+	nSubjects []int
+	// Scratch of ruinRecreate.
+	slots   []int
+	freed   [][2]int
+	items   []heapItem
+	alive   []int
+	pickIDs []int
+	student int
+	// Scratch of optimizeRooms.
+	roomIdx, roomPos, cycle, movers, dests []int
+	byRoom                                 [][]int
+	// noise, when set, randomises the repair's order and teacher choice.
+	noise *rand.Rand
 	elig  []member
 	win   []member
 	pick  []int

@@ -569,3 +569,29 @@ func (s *Solution) Clone() *Solution {
 	c.journaling, c.journal = false, nil
 	return &c
 }
+
+// CopyFrom makes s an exact copy of o, a solution of the same problem,
+// reusing s's buffers; s's journal is dropped.
+func (s *Solution) CopyFrom(o *Solution) {
+	s.mode = append(s.mode[:0], o.mode...)
+	s.ref = append(s.ref[:0], o.ref...)
+	s.val = append(s.val[:0], o.val...)
+	for len(s.Sessions) < len(o.Sessions) {
+		s.Sessions = append(s.Sessions, Session{})
+	}
+	s.Sessions = s.Sessions[:len(o.Sessions)]
+	for k := range o.Sessions {
+		members := append(s.Sessions[k].Members[:0], o.Sessions[k].Members...)
+		s.Sessions[k] = o.Sessions[k]
+		s.Sessions[k].Members = members
+	}
+	s.free = append(s.free[:0], o.free...)
+	s.roomLoad = append(s.roomLoad[:0], o.roomLoad...)
+	s.roomSess = append(s.roomSess[:0], o.roomSess...)
+	s.busy = append(s.busy[:0], o.busy...)
+	s.teach = append(s.teach[:0], o.teach...)
+	s.n = append(s.n[:0], o.n...)
+	s.minutes = append(s.minutes[:0], o.minutes...)
+	s.obj = o.obj
+	s.journaling, s.journal = false, s.journal[:0]
+}

@@ -108,3 +108,73 @@ func TestRandomMovesKeepTheObjectiveExact(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyFromIsExact copies a solution over a different one of the same
+// problem and checks that every observable of the state agrees.
+func TestCopyFromIsExact(t *testing.T) {
+	p := smallProblem()
+	a, b := NewSolution(p), NewSolution(p)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for step := 0; step < 500; step++ {
+		for _, s := range []*Solution{a, b} {
+			i, tt := rng.IntN(len(p.Students)), rng.IntN(p.T())
+			if r := rng.IntN(len(p.Rooms)); s.CanIndep(i, tt, r) {
+				from := -1
+				if s.Mode(i, tt) == Tutor {
+					from = s.Ref(i, tt)
+				}
+				if s.Mode(i, tt) != Group {
+					s.Move(i, tt, Indep, r)
+				}
+				if from >= 0 {
+					s.Close(from)
+				}
+			}
+			if j := rng.IntN(len(p.Teachers)); s.Busy(j, tt) < 0 && p.Teachers[j].Avail[tt] && s.TeacherSessions(j) < p.Teachers[j].Limit {
+				k := p.Students[i].Focus[0].Skill
+				if p.Teachers[j].Subjects[p.Skills[k].Subject] {
+					id := s.Open(j, tt, Tutor, 0, k)
+					if s.CanJoin(i, id) {
+						s.Move(i, tt, Tutor, id)
+					} else {
+						s.Close(id)
+					}
+				}
+			}
+		}
+	}
+	for _, s := range []*Solution{a, b} {
+		for id := range s.Sessions {
+			if s.Sessions[id].Alive && len(s.Sessions[id].Members) == 0 {
+				s.Close(id)
+			}
+		}
+		if err := s.Verify(); err != nil {
+			t.Fatalf("test set-up: %v", err)
+		}
+	}
+	b.CopyFrom(a)
+	if err := b.Verify(); err != nil {
+		t.Fatalf("copy breaks the model: %v", err)
+	}
+	if a.Objective() != b.Objective() {
+		t.Fatalf("objective %v after CopyFrom, want %v", b.Objective(), a.Objective())
+	}
+	for i := range p.Students {
+		for tt := 0; tt < p.T(); tt++ {
+			if a.Mode(i, tt) != b.Mode(i, tt) || a.Ref(i, tt) != b.Ref(i, tt) {
+				t.Fatalf("student %d slot %d: copy (%v, %d), original (%v, %d)", i, tt, b.Mode(i, tt), b.Ref(i, tt), a.Mode(i, tt), a.Ref(i, tt))
+			}
+		}
+	}
+	// The copy is independent of the original.
+	for i := range p.Students {
+		if a.Mode(i, 0) == Indep {
+			a.Move(i, 0, None, -1)
+			if b.Mode(i, 0) != Indep {
+				t.Fatal("a move on the original changed the copy")
+			}
+			break
+		}
+	}
+}

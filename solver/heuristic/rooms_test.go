@@ -1,0 +1,117 @@
+package heuristic
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/weekplan/weekplan/solver/model"
+)
+
+// roomsProblem is one slot of independent work only: n students, rooms of
+// the given capacities, each room with its own topic, random interests, and
+// (when acc) some students who need one of the accessible rooms.
+func roomsProblem(rng *rand.Rand, n int, caps []int, acc bool) *model.Problem {
+	p := &model.Problem{
+		P: model.Params{MasteryThreshold: 0.8, LevelBand: 0.25, GroupMin: 2, GroupMax: 6, TutoringMax: 1,
+			WGroup: 1, WTutor: 2, WIndep: 0.2, WInterest: 0.3, WStable: 0.1, WContact: 1, ContactTarget: 2,
+			PUnplaced: 1000, PIEPMinute: 10},
+		Slots:   []model.Slot{{Minutes: 45}},
+		NumKeys: len(caps),
+	}
+	for r, c := range caps {
+		p.Rooms = append(p.Rooms, model.Room{Capacity: c, Modes: model.Indep.Bit(), Key: r, Avail: []bool{true}, Accessible: r%2 == 0})
+	}
+	for i := 0; i < n; i++ {
+		st := model.Student{Priority: 1, Avail: []bool{true}, MaxGroup: model.MaxGroupNone, Interest: make([]float64, len(caps))}
+		for k := range st.Interest {
+			st.Interest[k] = math.Round(rng.Float64()*10) / 10
+		}
+		st.NeedsAccessible = acc && i%4 == 0
+		p.Students = append(p.Students, st)
+	}
+	p.Finish()
+	return p
+}
+
+// bestRooms is the optimum of the one-slot room assignment by exhaustive
+// search over every student's room.
+func bestRooms(p *model.Problem) float64 {
+	load := make([]int, len(p.Rooms))
+	best := math.Inf(-1)
+	var rec func(i int, v float64)
+	rec = func(i int, v float64) {
+		if i == len(p.Students) {
+			best = math.Max(best, v)
+			return
+		}
+		for r := range p.Rooms {
+			if load[r] < p.Rooms[r].Capacity && p.IndepRoomOK(i, 0, r) {
+				load[r]++
+				rec(i+1, v+p.IndepValue(i, 0, r))
+				load[r]--
+			}
+		}
+	}
+	rec(0, 0)
+	return best
+}
+
+// TestOptimizeRoomsIsExact places students in rooms in index order (a poor
+// assignment), runs optimizeRooms, and compares with the exhaustive optimum.
+func TestOptimizeRoomsIsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for trial := 0; trial < 60; trial++ {
+		n := 3 + rng.IntN(5)
+		caps := make([]int, 2+rng.IntN(3))
+		total := 0
+		for r := range caps {
+			caps[r] = 1 + rng.IntN(3)
+			total += caps[r]
+		}
+		if total < n {
+			caps[0] += n - total
+		}
+		p := roomsProblem(rng, n, caps, trial%2 == 1)
+		sol := model.NewSolution(p)
+		e := newEngine(p, sol)
+		e.placeIndependent(0) // first fitting room of best value, in order
+		for i := range p.Students {
+			if sol.Mode(i, 0) == model.None {
+				t.Fatalf("trial %d: student %d unplaced before the reassignment", trial, i)
+			}
+		}
+		d := e.optimizeRooms(0)
+		if d < -1e-9 {
+			t.Fatalf("trial %d: optimizeRooms lost %v", trial, -d)
+		}
+		if err := sol.Verify(); err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		want := bestRooms(p)
+		if got := sol.Objective(); math.Abs(got-want) > 1e-9 {
+			t.Fatalf("trial %d (%d students, capacities %v): objective %v after optimizeRooms, optimum %v", trial, n, caps, got, want)
+		}
+	}
+}
+
+// TestOptimizeRoomsKeepsRoomPins checks that a student pinned to a room stays.
+func TestOptimizeRoomsKeepsRoomPins(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	p := roomsProblem(rng, 4, []int{2, 2, 2}, false)
+	// Student 0 loves room 1 but is pinned to room 0.
+	p.Students[0].Interest = []float64{0, 1, 0}
+	p.Pins = []model.Pin{{Student: 0, Slot: 0, Mode: model.Indep, Teacher: -1, Room: 0, Skill: -1}}
+	p.Finish()
+	sol := model.NewSolution(p)
+	e := newEngine(p, sol)
+	sol.Move(0, 0, model.Indep, 0)
+	e.placeIndependent(0)
+	e.optimizeRooms(0)
+	if got := sol.Ref(0, 0); sol.Mode(0, 0) != model.Indep || got != 0 {
+		t.Fatalf("pinned student moved to room %d", got)
+	}
+	if err := sol.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,144 @@
+package heuristic
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/weekplan/weekplan/solver/model"
+)
+
+// Ruin-and-recreate (docs/model.md §4.3): a destroy operator dissolves a few
+// related sessions, their members fall back to their best remaining
+// placement, and the construction's lazy greedy repairs the schedule over
+// the slots concerned (Schrimpf, Schneider, Stamm-Wilbrandt & Dueck, 2000,
+// "Record breaking optimization results using the ruin and recreate
+// principle", J. Comput. Phys. 159(2); the operators follow the destroy
+// families of Wouda, Aslan & Vis, 2023: a slot, a teacher's week, a skill's
+// groups, one student's sessions, random sessions).
+
+// destroyOp is one family of destroy operators.
+type destroyOp int
+
+const (
+	destroySlot destroyOp = iota
+	destroyTeacher
+	destroySkill
+	destroyStudent
+	destroyRandom
+	numDestroyOps
+)
+
+// maxRuin is the largest number of sessions one destroy dissolves.
+const maxRuin = 8
+
+// repairExtraSlots is the number of random slots the repair considers besides
+// those of the dissolved sessions, on problems too large to consider all.
+const repairExtraSlots = 3
+
+// ruinRecreate applies one destroy operator and the greedy repair; the
+// change is left in place (the caller accepts or rolls it back). It reports
+// false if there was nothing to destroy.
+func (e *engine) ruinRecreate(rng *rand.Rand, op destroyOp) bool {
+	ids := e.pickRuin(rng, op)
+	if len(ids) == 0 {
+		return false
+	}
+	p, sol := e.p, e.sol
+	slots := e.slots[:0]
+	freed := e.freed[:0]
+	for _, id := range ids {
+		ss := &sol.Sessions[id]
+		t := ss.Slot
+		for len(ss.Members) > 0 {
+			i := ss.Members[len(ss.Members)-1]
+			sol.Move(i, t, model.None, -1)
+			freed = append(freed, [2]int{i, t})
+		}
+		sol.Close(id)
+		if !slices.Contains(slots, t) {
+			slots = append(slots, t)
+		}
+	}
+	for _, f := range freed {
+		e.placeBest(f[0], f[1], -1)
+	}
+	if p.T()*len(p.Students) <= allSlotsBelow {
+		slots = slots[:0]
+		for t := range p.Slots {
+			slots = append(slots, t)
+		}
+	} else {
+		for x := 0; x < repairExtraSlots; x++ {
+			if t := rng.IntN(p.T()); !slices.Contains(slots, t) {
+				slots = append(slots, t)
+			}
+		}
+	}
+	e.initTeacherSlack()
+	items := e.items[:0]
+	for _, t := range slots {
+		items = e.slotCandidates(t, items)
+	}
+	e.noise = rng
+	e.lazyGreedy(context.Background(), items, 0)
+	e.noise = nil
+	e.items = items[:0]
+	// Students the repair left without a place (rooms were full) get one now.
+	for _, f := range freed {
+		if sol.Mode(f[0], f[1]) == model.None {
+			e.placeBest(f[0], f[1], -1)
+		}
+	}
+	e.slots, e.freed = slots, freed
+	return true
+}
+
+// pickRuin chooses the sessions operator op dissolves: never a session that
+// holds a pinned student.
+func (e *engine) pickRuin(rng *rand.Rand, op destroyOp) []int {
+	sol := e.sol
+	alive := e.alive[:0]
+	for id := range sol.Sessions {
+		if sol.Sessions[id].Alive && !e.locked(id) {
+			alive = append(alive, id)
+		}
+	}
+	e.alive = alive
+	if len(alive) == 0 {
+		return nil
+	}
+	q := 1 + rng.IntN(min(maxRuin, len(alive)))
+	seed := &sol.Sessions[alive[rng.IntN(len(alive))]]
+	related := func(id int) bool {
+		ss := &sol.Sessions[id]
+		switch op {
+		case destroySlot:
+			return ss.Slot == seed.Slot
+		case destroyTeacher:
+			return ss.Teacher == seed.Teacher
+		case destroySkill:
+			return ss.Skill == seed.Skill
+		case destroyStudent:
+			return e.student >= 0 && sol.Mode(e.student, ss.Slot).IsSession() && sol.Ref(e.student, ss.Slot) == id
+		}
+		return true
+	}
+	e.student = -1
+	if op == destroyStudent {
+		e.student = seed.Members[rng.IntN(len(seed.Members))]
+	}
+	// A random subset of the related sessions, of size at most q.
+	pick := e.pickIDs[:0]
+	for _, id := range alive {
+		if related(id) {
+			pick = append(pick, id)
+		}
+	}
+	rng.Shuffle(len(pick), func(a, b int) { pick[a], pick[b] = pick[b], pick[a] })
+	if len(pick) > q {
+		pick = pick[:q]
+	}
+	e.pickIDs = pick
+	return pick
+}
