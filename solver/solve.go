@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/weekplan/weekplan/solver/bound"
 	"github.com/weekplan/weekplan/solver/heuristic"
+	"github.com/weekplan/weekplan/solver/model"
 )
 
 // Options configure Solve. The zero value is a sensible default.
@@ -15,16 +18,18 @@ type Options struct {
 	// byte-identical schedules.
 	Seed int64
 	// Effort is the deterministic work limit. One unit is one iteration of
-	// the improvement search (a batch of moves: one slot of relocations,
-	// eight session rebuilds, one open attempt per teacher) plus up to 30
-	// subgradient iterations of the bound, capped for large schools by a
-	// budget proportional to Effort / (students × slots). Zero means
-	// DefaultEffort.
+	// each of the two search chains (a batch of moves: ruin-and-recreate
+	// moves, more of them on small schools, one slot of relocations and
+	// room reassignment, eight session rebuilds, a few open attempts) plus
+	// up to 30 subgradient iterations of the bound, capped for large
+	// schools by a budget proportional to Effort / (students × slots). Zero
+	// means DefaultEffort.
 	Effort int
-	// Workers is the number of goroutines the bound's subproblems run on (the
-	// improvement search is sequential). Zero means 2. The result does not
-	// depend on it: each subproblem writes its own slot of the result and the
-	// sums are taken in a fixed order.
+	// Workers is the number of goroutines the bound's subproblems and the
+	// search chains run on. Zero means 2. The result does not depend on it:
+	// each subproblem writes its own slot of the result, the sums are taken
+	// in a fixed order, and the chains are independent and compared in a
+	// fixed order.
 	Workers int
 	// Progress, when set, is called from the solving goroutine after each unit
 	// of work with the current incumbent and bound. The caller rate-limits it.
@@ -98,19 +103,13 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if workers <= 0 {
 		workers = 2
 	}
-	// The bound comes first: its prices guide the search, and an optimal
-	// incumbent lets the search stop early.
+	// The bound comes first: an incumbent that reaches it lets the search
+	// stop early. (Aiming its Polyak steps at the improved incumbent
+	// instead was measured to converge more slowly: docs/benchmarks.md.)
 	b := bound.Lagrangian(ctx, c.p, bound.Options{Iterations: boundIterations(effort, len(inst.Students)*len(inst.Slots)),
 		Incumbent: sol.Objective(), Workers: workers})
 	res.BoundIterations = b.Iterations
-	st := heuristic.Improve(ctx, sol, heuristic.Options{
-		Seed: uint64(opt.Seed), Effort: effort, Target: b.Value, HasTarget: b.Valid,
-		Progress: func(it int, obj float64) {
-			if opt.Progress != nil {
-				opt.Progress(Progress{Iteration: it, Objective: obj, Bound: b.Value, HasBound: b.Valid})
-			}
-		},
-	})
+	sol, st := improve(ctx, sol, effort, workers, uint64(opt.Seed), b, opt.Progress)
 	res.Iterations = st.Iterations
 	if st.Cancelled || cut {
 		res.Stopped = "cancelled"
@@ -152,4 +151,64 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 func boundIterations(effort, studentSlots int) int {
 	budget := effort * 75_000 / max(1, studentSlots)
 	return max(20, min(30*effort, budget))
+}
+
+// searchChains is the number of independent search chains (docs/model.md
+// §4.4): each starts from the construction with its own seed, and the best
+// schedule wins (ties to the first chain). The count is fixed so that the
+// result does not depend on Options.Workers; with two workers the chains
+// run at the same time.
+const searchChains = 2
+
+// improve runs the search chains from sol and returns the best schedule and
+// the chains' summed statistics.
+func improve(ctx context.Context, sol *model.Solution, effort, workers int, seed uint64, b bound.Result, progress func(Progress)) (*model.Solution, heuristic.Stats) {
+	sols := make([]*model.Solution, searchChains)
+	stats := make([]heuristic.Stats, searchChains)
+	var best [searchChains]atomic.Uint64 // each chain's best objective, for progress reports only
+	for c := range sols {
+		sols[c] = sol
+		if c > 0 {
+			sols[c] = sol.Clone()
+		}
+		best[c].Store(math.Float64bits(sol.Objective()))
+	}
+	run := func(c int) {
+		stats[c] = heuristic.Improve(ctx, sols[c], heuristic.Options{
+			Seed: seed + uint64(c)*0x9e3779b97f4a7c15, Effort: effort, Target: b.Value, HasTarget: b.Valid,
+			Progress: func(it int, obj float64) {
+				best[c].Store(math.Float64bits(obj))
+				if progress == nil || c != 0 {
+					return
+				}
+				for o := range best {
+					obj = math.Max(obj, math.Float64frombits(best[o].Load()))
+				}
+				progress(Progress{Iteration: it, Objective: obj, Bound: b.Value, HasBound: b.Valid})
+			},
+		})
+	}
+	if workers >= 2 {
+		var wg sync.WaitGroup
+		for c := range sols {
+			wg.Add(1)
+			go func() { defer wg.Done(); run(c) }()
+		}
+		wg.Wait()
+	} else {
+		for c := range sols {
+			run(c)
+		}
+	}
+	win := 0
+	var st heuristic.Stats
+	for c := range sols {
+		if sols[c].Objective() > sols[win].Objective()+1e-9 {
+			win = c
+		}
+		st.Iterations += stats[c].Iterations
+		st.Cancelled = st.Cancelled || stats[c].Cancelled
+		st.Optimal = st.Optimal || stats[c].Optimal
+	}
+	return sols[win], st
 }

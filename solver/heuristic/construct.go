@@ -216,17 +216,18 @@ func (e *engine) greedySessions(ctx context.Context) (finished bool) {
 		if ctx.Err() != nil {
 			return false
 		}
-		items = e.slotCandidates(t, items)
+		items = e.slotCandidates(t, items, nil)
 	}
 	return e.lazyGreedy(ctx, items, tol)
 }
 
 // slotCandidates appends the (slot t, skill, mode) candidates that gain to
-// items, each with its current gain.
-func (e *engine) slotCandidates(t int, items []heapItem) []heapItem {
+// items, each with its current gain; when subjects is not nil, only skills
+// of the subjects it marks.
+func (e *engine) slotCandidates(t int, items []heapItem, subjects []bool) []heapItem {
 	p := e.p
 	for k := range p.Skills {
-		if len(p.BySkill[k]) == 0 {
+		if len(p.BySkill[k]) == 0 || subjects != nil && !subjects[p.Skills[k].Subject] {
 			continue
 		}
 		for _, m := range [2]model.Mode{model.Group, model.Tutor} {

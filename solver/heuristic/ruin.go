@@ -63,10 +63,12 @@ func (e *engine) ruinRecreate(rng *rand.Rand, op destroyOp) bool {
 	for _, f := range freed {
 		e.placeBest(f[0], f[1], -1)
 	}
+	nRuined := len(slots)
 	if p.T()*len(p.Students) <= allSlotsBelow {
-		slots = slots[:0]
 		for t := range p.Slots {
-			slots = append(slots, t)
+			if !slices.Contains(slots, t) {
+				slots = append(slots, t)
+			}
 		}
 	} else {
 		for x := 0; x < repairExtraSlots; x++ {
@@ -76,9 +78,28 @@ func (e *engine) ruinRecreate(rng *rand.Rand, op destroyOp) bool {
 		}
 	}
 	e.initTeacherSlack()
+	// Candidates: every skill in the slots of the dissolved sessions (their
+	// students and teachers are free there now); elsewhere only the
+	// subjects of the teachers who lost a session (their weekly budget is
+	// what was freed).
+	subj := e.subj[:0]
+	for range p.NumSubjects {
+		subj = append(subj, false)
+	}
+	for _, id := range ids {
+		for s, ok := range p.Teachers[sol.Sessions[id].Teacher].Subjects {
+			subj[s] = subj[s] || ok
+		}
+	}
+	e.subj = subj
 	items := e.items[:0]
-	for _, t := range slots {
-		items = e.slotCandidates(t, items)
+	for x, t := range slots {
+		switch {
+		case x < nRuined:
+			items = e.slotCandidates(t, items, nil)
+		case e.anyFreeTeacher(ids, t):
+			items = e.slotCandidates(t, items, subj)
+		}
 	}
 	e.noise = rng
 	e.lazyGreedy(context.Background(), items, 0)
@@ -141,4 +162,17 @@ func (e *engine) pickRuin(rng *rand.Rand, op destroyOp) []int {
 	}
 	e.pickIDs = pick
 	return pick
+}
+
+// anyFreeTeacher reports whether a teacher of the dissolved sessions ids is
+// available, free and below its weekly limit in slot t.
+func (e *engine) anyFreeTeacher(ids []int, t int) bool {
+	p, sol := e.p, e.sol
+	for _, id := range ids {
+		j := sol.Sessions[id].Teacher
+		if tc := &p.Teachers[j]; tc.Avail[t] && sol.Busy(j, t) < 0 && sol.TeacherSessions(j) < tc.Limit {
+			return true
+		}
+	}
+	return false
 }

@@ -148,9 +148,9 @@ func (e *engine) keepBest(best *model.Solution) {
 // maxRuinsPerIteration]: a small school, whose moves are cheap, gets many
 // per unit of effort.
 const (
-	ruinWork             = 60_000
+	ruinWork             = 120_000
 	minRuinsPerIteration = 4
-	maxRuinsPerIteration = 64
+	maxRuinsPerIteration = 128
 )
 
 // lateAcceptance is the length of the late-acceptance history.

@@ -46,6 +46,7 @@ type engine struct {
 	freed   [][2]int
 	items   []heapItem
 	alive   []int
+	subj    []bool
 	pickIDs []int
 	student int
 	// Scratch of optimizeRooms.
