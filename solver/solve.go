@@ -154,7 +154,7 @@ func boundIterations(effort, studentSlots int) int {
 }
 
 // searchChains is the number of independent search chains (docs/model.md
-// §4.4): each starts from the construction with its own seed, and the best
+// §4.2): each starts from the construction with its own seed, and the best
 // schedule wins (ties to the first chain). The count is fixed so that the
 // result does not depend on Options.Workers; with two workers the chains
 // run at the same time.

@@ -8,7 +8,7 @@ import (
 	"github.com/weekplan/weekplan/solver/model"
 )
 
-// Ruin-and-recreate (docs/model.md §4.3): a destroy operator dissolves a few
+// Ruin-and-recreate (docs/model.md §4.2): a destroy operator dissolves a few
 // related sessions, their members fall back to their best remaining
 // placement, and the construction's lazy greedy repairs the schedule over
 // the slots concerned (Schrimpf, Schneider, Stamm-Wilbrandt & Dueck, 2000,
