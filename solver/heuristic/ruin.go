@@ -111,6 +111,10 @@ func (e *engine) ruinRecreate(rng *rand.Rand, op destroyOp) bool {
 			e.placeBest(f[0], f[1], -1)
 		}
 	}
+	// The dissolved sessions' slots get their rooms reassigned (§4.3).
+	for _, t := range slots[:nRuined] {
+		e.optimizeRooms(t)
+	}
 	e.slots, e.freed = slots, freed
 	return true
 }
