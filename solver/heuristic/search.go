@@ -87,6 +87,7 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 		history[x] = sol.Objective()
 	}
 	moves := 0
+	ops := newOperatorWeights()
 	ruins := min(maxRuinsPerIteration, max(minRuinsPerIteration, ruinWork/max(1, p.T()*len(p.Students))))
 	for it := 0; it < opt.Effort; it++ {
 		if opt.HasTarget && best.Objective() >= opt.Target-1e-6*max(1, abs(opt.Target)) {
@@ -99,18 +100,28 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 		}
 		for r := 0; r < ruins; r++ {
 			before := sol.Objective()
+			op := ops.pick(rng)
 			sol.Begin()
-			if !e.ruinRecreate(rng, destroyOp(rng.IntN(int(numDestroyOps)))) {
+			if !e.ruinRecreate(rng, op) {
 				sol.Rollback()
 				break
 			}
 			after := sol.Objective()
 			v := moves % lateAcceptance
+			score := 0.0
 			if after >= before-eps || after >= history[v]-eps {
 				sol.Commit()
+				score = scoreAccepted
+				if after > before+eps {
+					score = scoreImproved
+				}
+				if after > best.Objective()+eps {
+					score = scoreBest
+				}
 			} else {
 				sol.Rollback()
 			}
+			ops.record(op, score)
 			history[v] = sol.Objective()
 			moves++
 			e.keepBest(best)
