@@ -145,7 +145,18 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 			if !res.HasBound || res.Bound < opt-tol {
 				t.Errorf("bound %v (proven %v) below the brute-force optimum %v", res.Bound, res.HasBound, opt)
 			}
-			t.Logf("objective %.4f, optimum %.4f, bound %.4f", res.Score.Total, opt, res.Bound)
+			// Each bound on its own, not only the smaller one Solve reports.
+			capacity, lagrangian, err := solver.Bounds(inst, 200)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if capacity < opt-tol {
+				t.Errorf("capacity bound %v below the brute-force optimum %v", capacity, opt)
+			}
+			if lagrangian < opt-tol {
+				t.Errorf("Lagrangian bound %v below the brute-force optimum %v", lagrangian, opt)
+			}
+			t.Logf("objective %.4f, optimum %.4f, bound %.4f (capacity %.4f, Lagrangian %.4f)", res.Score.Total, opt, res.Bound, capacity, lagrangian)
 		})
 	}
 }

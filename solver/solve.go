@@ -109,6 +109,10 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	b := bound.Lagrangian(ctx, c.p, bound.Options{Iterations: boundIterations(effort, len(inst.Students)*len(inst.Slots)),
 		Incumbent: sol.Objective(), Workers: workers})
 	res.BoundIterations = b.Iterations
+	// The capacity bound (§5.4) is cheap and, on large schools, the tighter.
+	if cb := bound.Capacity(c.p); !b.Valid || cb < b.Value {
+		b.Value, b.Valid = cb, true
+	}
 	sol, st := improve(ctx, sol, effort, workers, uint64(opt.Seed), b, opt.Progress)
 	res.Iterations = st.Iterations
 	if st.Cancelled || cut {
@@ -154,7 +158,7 @@ func boundIterations(effort, studentSlots int) int {
 }
 
 // searchChains is the number of independent search chains (docs/model.md
-// §4.4): each starts from the construction with its own seed, and the best
+// §4.2): each starts from the construction with its own seed, and the best
 // schedule wins (ties to the first chain). The count is fixed so that the
 // result does not depend on Options.Workers; with two workers the chains
 // run at the same time.

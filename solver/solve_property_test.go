@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/weekplan/weekplan/fixtures"
 	"github.com/weekplan/weekplan/solver"
 )
 
@@ -179,4 +180,35 @@ func itoa(n int) string {
 		d = append([]byte{byte('0' + n%10)}, d...)
 	}
 	return string(d)
+}
+
+// TestBoundsNeverBelowKnownSchedules checks each proven bound on its own
+// against the public benchmark's reference (fixtures/bench/reference.json):
+// never below the objective of the reference's validated schedule (a
+// feasible objective is a lower bound on the optimum), and so never below a
+// proven optimum.
+func TestBoundsNeverBelowKnownSchedules(t *testing.T) {
+	refs, err := fixtures.References()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(refs) == 0 {
+		t.Fatal("no benchmark references embedded")
+	}
+	for name, ref := range refs {
+		t.Run(name, func(t *testing.T) {
+			inst := benchInstance(t, name)
+			capacity, lagrangian, err := solver.Bounds(inst, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tol := 1e-6 * math.Max(1, math.Abs(ref.Objective))
+			if capacity < ref.Objective-tol {
+				t.Errorf("capacity bound %v below the reference objective %v (%s)", capacity, ref.Objective, ref.Status)
+			}
+			if lagrangian < ref.Objective-tol {
+				t.Errorf("Lagrangian bound %v below the reference objective %v (%s)", lagrangian, ref.Objective, ref.Status)
+			}
+		})
+	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/weekplan/weekplan/solver/model"
 )
 
-// Ruin-and-recreate (docs/model.md §4.3): a destroy operator dissolves a few
+// Ruin-and-recreate (docs/model.md §4.2): a destroy operator dissolves a few
 // related sessions, their members fall back to their best remaining
 // placement, and the construction's lazy greedy repairs the schedule over
 // the slots concerned (Schrimpf, Schneider, Stamm-Wilbrandt & Dueck, 2000,
@@ -111,6 +111,10 @@ func (e *engine) ruinRecreate(rng *rand.Rand, op destroyOp) bool {
 			e.placeBest(f[0], f[1], -1)
 		}
 	}
+	// The dissolved sessions' slots get their rooms reassigned (§4.3).
+	for _, t := range slots[:nRuined] {
+		e.optimizeRooms(t)
+	}
 	e.slots, e.freed = slots, freed
 	return true
 }
@@ -175,4 +179,65 @@ func (e *engine) anyFreeTeacher(ids []int, t int) bool {
 		}
 	}
 	return false
+}
+
+// Adaptive operator selection (Ropke & Pisinger 2006, §4): each destroy
+// operator is drawn with probability proportional to its weight; every
+// segmentLength moves, a weight moves towards the mean score its operator
+// earned in the segment (reaction factor reaction): scoreBest for a new best
+// schedule, scoreImproved for a better current one, scoreAccepted for an
+// accepted move, 0 for a rejected one.
+const (
+	scoreBest     = 10.0
+	scoreImproved = 4.0
+	scoreAccepted = 1.0
+	segmentLength = 50
+	reaction      = 0.2
+	minWeight     = 0.05
+)
+
+type operatorWeights struct {
+	weight [numDestroyOps]float64
+	score  [numDestroyOps]float64
+	used   [numDestroyOps]int
+	moves  int
+}
+
+func newOperatorWeights() *operatorWeights {
+	w := &operatorWeights{}
+	for op := range w.weight {
+		w.weight[op] = 1
+	}
+	return w
+}
+
+// pick draws an operator by roulette wheel.
+func (w *operatorWeights) pick(rng *rand.Rand) destroyOp {
+	total := 0.0
+	for _, x := range w.weight {
+		total += x
+	}
+	u := rng.Float64() * total
+	for op, x := range w.weight {
+		if u < x {
+			return destroyOp(op)
+		}
+		u -= x
+	}
+	return numDestroyOps - 1
+}
+
+// record adds an outcome and, at the end of a segment, updates the weights.
+func (w *operatorWeights) record(op destroyOp, score float64) {
+	w.score[op] += score
+	w.used[op]++
+	if w.moves++; w.moves%segmentLength != 0 {
+		return
+	}
+	for o := range w.weight {
+		if w.used[o] > 0 {
+			w.weight[o] = max(minWeight, (1-reaction)*w.weight[o]+reaction*w.score[o]/float64(w.used[o]))
+		}
+		w.score[o], w.used[o] = 0, 0
+	}
 }

@@ -46,16 +46,19 @@ const rebuildSlots = 4
 // tries every slot.
 const allSlotsBelow = 10_000
 
-// Improve runs the local search on sol in place. Only strictly improving
-// moves are kept, so the objective never decreases and a larger Effort never
-// ends worse than a smaller one: the first k iterations do the same work
-// whatever the Effort.
+// Improve runs the search on sol in place (docs/model.md §4.2) and leaves
+// in sol the best schedule it has seen, so the objective never decreases,
+// and a larger Effort never ends worse than a smaller one: the first k
+// iterations do the same work whatever the Effort.
 //
 // One iteration is a batch of moves, in a fixed order:
 //
+//   - ruin and recreate: a few related sessions are dissolved and the
+//     construction's greedy repairs (ruin.go); the result is kept under late
+//     acceptance, so it may be worse than before;
 //   - relocate: every student of one random slot moves to its best
 //     placement there (another independent room, or an existing session it may
-//     join);
+//     join), then the slot's rooms are reassigned exactly (rooms.go);
 //   - rebuild: for a few random sessions, dissolve the session (members move
 //     to their best other placement) and let its teacher open the best session
 //     over all its free slots, the dissolved one's included — this re-optimises
@@ -65,7 +68,7 @@ const allSlotsBelow = 10_000
 //     best session, if any gains.
 //
 // Each move is evaluated with exact incremental deltas (model.Solution) and
-// rolled back through the solution's journal when it does not improve.
+// rolled back through the solution's journal when it is not kept.
 func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 	p := sol.P
 	e := newEngine(p, sol)
@@ -84,6 +87,7 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 		history[x] = sol.Objective()
 	}
 	moves := 0
+	ops := newOperatorWeights()
 	ruins := min(maxRuinsPerIteration, max(minRuinsPerIteration, ruinWork/max(1, p.T()*len(p.Students))))
 	for it := 0; it < opt.Effort; it++ {
 		if opt.HasTarget && best.Objective() >= opt.Target-1e-6*max(1, abs(opt.Target)) {
@@ -96,18 +100,28 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 		}
 		for r := 0; r < ruins; r++ {
 			before := sol.Objective()
+			op := ops.pick(rng)
 			sol.Begin()
-			if !e.ruinRecreate(rng, destroyOp(rng.IntN(int(numDestroyOps)))) {
+			if !e.ruinRecreate(rng, op) {
 				sol.Rollback()
 				break
 			}
 			after := sol.Objective()
 			v := moves % lateAcceptance
+			score := 0.0
 			if after >= before-eps || after >= history[v]-eps {
 				sol.Commit()
+				score = scoreAccepted
+				if after > before+eps {
+					score = scoreImproved
+				}
+				if after > best.Objective()+eps {
+					score = scoreBest
+				}
 			} else {
 				sol.Rollback()
 			}
+			ops.record(op, score)
 			history[v] = sol.Objective()
 			moves++
 			e.keepBest(best)
