@@ -84,7 +84,7 @@ type Result struct {
 	Churn int
 	// ForcedChurn is the churn of the warm start, before the search: the
 	// placements the new instance forced to change and where the displaced
-	// students went (docs/model.md §6.1); 0 without Previous.
+	// students went (docs/model.md §6.2); 0 without Previous.
 	ForcedChurn int
 }
 
@@ -138,8 +138,12 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	}
 	// The bound comes first: its prices guide the search, and an optimal
 	// incumbent lets the search stop early.
+	incumbent := sol.Objective()
+	if opt.Previous != nil {
+		incumbent = constructionObjective(ctx, c.p, incumbent)
+	}
 	b := bound.Lagrangian(ctx, c.p, bound.Options{Iterations: boundIterations(effort, len(inst.Students)*len(inst.Slots)),
-		Incumbent: sol.Objective(), Workers: workers})
+		Incumbent: incumbent, Workers: workers})
 	res.BoundIterations = b.Iterations
 	st := heuristic.Improve(ctx, sol, heuristic.Options{
 		Seed: uint64(opt.Seed), Effort: effort, Target: b.Value, HasTarget: b.Valid,

@@ -1,9 +1,11 @@
 package solver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
+	"github.com/weekplan/weekplan/solver/heuristic"
 	"github.com/weekplan/weekplan/solver/model"
 )
 
@@ -12,7 +14,7 @@ import (
 var ErrInvalidPrevious = errors.New("invalid previous schedule")
 
 // Churn is the number of student-slots of the instance whose placement
-// differs between schedules a and b (docs/model.md §6): the mode, the room,
+// differs between schedules a and b (docs/model.md §6.1): the mode, the room,
 // and for a session the teacher and skill, as Diff compares spots. A
 // student-slot placed in one and not in the other counts; students and slots
 // the instance does not have do not. It does not check the schedules: a
@@ -94,4 +96,18 @@ func (c *compiled) reference(prev *Schedule) (*model.Reference, error) {
 		}
 	}
 	return ref, nil
+}
+
+// constructionObjective is the objective of the greedy construction of p, or
+// fallback if it fails. A stable solve gives it to the bound as the
+// incumbent, as a fresh solve does, so that the bound depends only on the
+// instance and the effort, not on the previous version: an unchanged week
+// solved again against its own version is that version, bound included, and
+// a stable and a fresh version of one week report the same bound.
+func constructionObjective(ctx context.Context, p *model.Problem, fallback float64) float64 {
+	sol, _, err := heuristic.Construct(ctx, p)
+	if err != nil {
+		return fallback
+	}
+	return sol.Objective()
 }

@@ -154,6 +154,9 @@ func TestStableAfterTeacherAbsence(t *testing.T) {
 			freshChurn := solver.Churn(absent, prev, fresh.Schedule)
 			t.Logf("held %d, stable churn %d (forced %d), fresh churn %d; objective stable %.3f fresh %.3f",
 				held, res.Churn, res.ForcedChurn, freshChurn, res.Score.Total, fresh.Score.Total)
+			if res.Schedule.Bound == nil || fresh.Schedule.Bound == nil || *res.Schedule.Bound != *fresh.Schedule.Bound {
+				t.Errorf("the stable and the fresh solve of one instance report different bounds (%v, %v)", res.Schedule.Bound, fresh.Schedule.Bound)
+			}
 			if res.Churn >= freshChurn {
 				t.Errorf("stable churn %d, not below the fresh solve's %d", res.Churn, freshChurn)
 			}
@@ -213,6 +216,9 @@ func TestStableUnchangedInstanceKeepsPrevious(t *testing.T) {
 	}
 	if d := solver.Diff(inst, prev, res.Schedule); !d.Empty() {
 		t.Errorf("the schedule differs from the previous one: %+v", d.Counts)
+	}
+	if !bytes.Equal(mustJSON(t, res.Schedule), mustJSON(t, prev)) {
+		t.Errorf("the schedule is not byte-identical to the previous one (bound %v, previous %v)", res.Schedule.Bound, prev.Bound)
 	}
 	if math.Abs(res.Score.Total-prev.Objective) > solver.ObjectiveTolerance(prev.Objective) {
 		t.Errorf("objective %v, want the previous %v", res.Score.Total, prev.Objective)

@@ -7,9 +7,9 @@ import (
 )
 
 // repairShortfalls gives back minimum minutes the new problem took away
-// (WarmStart step 5, docs/model.md §6.1). A student and mode are to repair
+// (WarmStart step 5, docs/model.md §6.2). A student and mode are to repair
 // when the shortfall exceeds the one the reference listed. For each, the
-// best improving single-slot move into the mode is found (bestRepair); the
+// best improving single-slot move into the mode is found (bestRepair). The
 // best of all is made first, re-evaluated lazily as in the construction's
 // greedy — so a teacher's freed time goes where it gains most — until no
 // shortfall exceeds the reference's or no move improves the objective.
@@ -38,7 +38,7 @@ func (e *engine) repairShortfalls(ref *model.Reference) {
 		if !ok {
 			continue
 		}
-		if h.Len() > 0 && c.d < h.items[0].c.d-1e-9 {
+		if h.Len() > 0 && c.score < h.items[0].c.score-1e-9 {
 			heap.Push(h, repairItem{i: top.i, m: top.m, c: c})
 			continue
 		}
@@ -51,6 +51,13 @@ func (e *engine) repairShortfalls(ref *model.Reference) {
 	}
 }
 
+// movedCost is what a repair's score deducts from its objective gain for
+// each student-slot it moves besides the repaired student's own: about one
+// placement's learning value, so that of two repairs that give back the same
+// minutes the one that moves fewer students wins, while minutes
+// (p_iep_minute each) still come first.
+const movedCost = 1.0
+
 // Kinds of repair move.
 const (
 	repairIndep    = iota // independent work in room r
@@ -62,16 +69,18 @@ const (
 )
 
 // repairMove is one repair of a student in slot t, and its objective change
-// d when last evaluated.
+// d and score when last evaluated.
 type repairMove struct {
 	kind, t, id, j, k, r, o int
-	d                       float64
+	d, score                float64
 }
 
 // bestRepair returns the best improving move of student i into mode m in
-// one slot, if there is one. Each candidate is tried (doRepair) and rolled
-// back through the journal. A student is not taken out of a small group at
-// group_min, nor out of a pinned placement. The candidates, per slot:
+// one slot, if there is one: the one with the highest score, its objective
+// gain less movedCost for each other student-slot it moves. Each candidate
+// is tried (doRepair) and rolled back through the journal. A student is not
+// taken out of a small group at group_min, nor out of a pinned placement.
+// The candidates, per slot:
 // independent work in any room with a place; joining a session of the mode,
 // or, if it is full, taking the place of one unpinned member (who goes to
 // their best other placement); a new session of the mode with a free
@@ -81,14 +90,19 @@ type repairMove struct {
 // have no other time to give.
 func (e *engine) bestRepair(i int, m model.Mode) (repairMove, bool) {
 	p, sol := e.p, e.sol
-	best := repairMove{d: eps}
+	var best repairMove
 	found := false
 	try := func(c repairMove) {
+		churn0 := sol.Churn()
 		sol.Begin()
 		d, ok := e.doRepair(i, m, c)
+		moved := sol.Churn() - churn0
 		sol.Rollback()
-		if ok && d > best.d {
-			c.d = d
+		if !ok || d <= eps {
+			return
+		}
+		c.d, c.score = d, d-movedCost*float64(max(0, moved-1))
+		if !found || c.score > best.score {
 			best, found = c, true
 		}
 	}
@@ -263,14 +277,14 @@ type repairItem struct {
 	c repairMove
 }
 
-// repairHeap orders repairItems by decreasing gain, then student, then mode.
+// repairHeap orders repairItems by decreasing score, then student, then mode.
 type repairHeap struct{ items []repairItem }
 
 func (h *repairHeap) Len() int { return len(h.items) }
 func (h *repairHeap) Less(a, b int) bool {
 	x, y := h.items[a], h.items[b]
-	if x.c.d != y.c.d {
-		return x.c.d > y.c.d
+	if x.c.score != y.c.score {
+		return x.c.score > y.c.score
 	}
 	if x.i != y.i {
 		return x.i < y.i

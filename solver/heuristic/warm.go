@@ -9,7 +9,7 @@ import (
 )
 
 // WarmStart builds the starting schedule of a stable re-solve
-// (docs/model.md §6.1) in place of Construct: it rebuilds the reference
+// (docs/model.md §6.2) in place of Construct: it rebuilds the reference
 // schedule ref under the new problem p, keeping every placement that is
 // still feasible, and places what the new problem forces to change.
 //

@@ -1,7 +1,7 @@
 package model
 
 // Placement is one student-slot's placement in index form, as churn compares
-// placements (docs/model.md §6): the mode, the room, and for a session its
+// placements (docs/model.md §6.1): the mode, the room, and for a session its
 // teacher and skill. Mode None is no placement. Fields that do not apply are
 // -1; UnknownID marks an id the problem does not know (a removed room,
 // teacher or skill), which no placement of the problem can equal.
@@ -84,7 +84,7 @@ func (s *Solution) SetReference(ref *Reference) {
 func (s *Solution) Reference() *Reference { return s.refer }
 
 // Churn is the number of student-slots whose placement differs from the
-// reference's (docs/model.md §6); 0 without a reference.
+// reference's (docs/model.md §6.1); 0 without a reference.
 func (s *Solution) Churn() int { return s.churn }
 
 // Matches reports whether student i's placement in slot t is its reference
