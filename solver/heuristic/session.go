@@ -34,13 +34,14 @@ type engine struct {
 	// est, when non-nil, is the estimated value of an unplaced student-slot
 	// (its best independent room) used during construction in place of the
 	// unplaced penalty.
-	est       []float64
-	elig      []member
-	win       []member
-	pick      []int
-	gains     []float64
-	order     []int
-	stability // stable.go
+	est   []float64
+	elig  []member
+	win   []member
+	pick  []int
+	gains []float64
+	order []int
+
+	stability // stable.go: the churn limit and the warm start's mask
 }
 
 type member struct {
@@ -82,7 +83,7 @@ func (e *engine) gainAt(i, t int, m model.Mode, j, k int, f *model.Focus) float6
 }
 
 // free reports whether i in slot t may be drawn into a new session: available,
-// not in a session, not pinned.
+// not in a session, not pinned, and movable under a stable re-solve.
 func (e *engine) free(i, t int) bool {
 	return e.p.Students[i].Avail[t] && !e.sol.Mode(i, t).IsSession() && e.p.Pin(i, t) == nil && e.movable(i, t)
 }
