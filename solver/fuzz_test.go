@@ -92,3 +92,41 @@ func FuzzParseSchedule(f *testing.F) {
 		solver.Check(smallInstance(), s)
 	})
 }
+
+// FuzzStableSolve: any schedule given as the previous version — with unknown
+// ids, duplicates, wrong modes — either is refused as another school's or
+// week's (ErrInvalidPrevious) or gives a schedule that passes the checker,
+// whose churn is the schedules' difference and within the limit.
+func FuzzStableSolve(f *testing.F) {
+	good, err := json.Marshal(smallSchedule())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good, int8(0))
+	f.Add(good, int8(-1))
+	f.Add([]byte(`{"sessions":[{"slot":"mon-1","mode":"tutoring","teacher":"nobody","students":["s1","s1","s2"]}],"independent":[{"slot":"mon-1","room":"lib","students":["s1","s9"]}],"unplaced":[{"student":"s2","slot":"mon-2"}],"shortfalls":[{"student":"s1","mode":"tutoring","minutes":45}]}`), int8(2))
+	f.Add([]byte(`{"school":"elsewhere","sessions":[]}`), int8(0))
+	f.Fuzz(func(t *testing.T, data []byte, maxChurn int8) {
+		prev, err := solver.ParseSchedule(data)
+		if err != nil {
+			return
+		}
+		inst := smallInstance()
+		res, err := solver.Solve(context.Background(), inst, solver.Options{Effort: 2, Previous: prev, MaxChurn: int(maxChurn)})
+		if errors.Is(err, solver.ErrInvalidPrevious) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("Solve with a previous schedule: %v", err)
+		}
+		if rep := solver.Check(inst, res.Schedule); !rep.Valid() {
+			t.Fatalf("invalid schedule: %v", rep.Violations)
+		}
+		if got := solver.Churn(inst, prev, res.Schedule); got != res.Churn {
+			t.Fatalf("churn %d, schedules differ in %d", res.Churn, got)
+		}
+		if maxChurn >= 0 && res.Churn > max(int(maxChurn), res.ForcedChurn) {
+			t.Fatalf("churn %d above max(%d, forced %d)", res.Churn, maxChurn, res.ForcedChurn)
+		}
+	})
+}

@@ -34,6 +34,22 @@ type Options struct {
 	// Progress, when set, is called from the solving goroutine after each unit
 	// of work with the current incumbent and bound. The caller rate-limits it.
 	Progress func(Progress)
+	// Previous, when set, makes the solve stable (docs/model.md §7): it is
+	// the schedule being adjusted (the week's current version), and the new
+	// schedule changes as few of its placements as it can. The search starts
+	// from Previous rebuilt under inst instead of the greedy construction,
+	// keeping every placement still feasible. Ids inst does not know (a
+	// removed student, teacher or room) are tolerated: their placements
+	// cannot be kept. A Previous of another school or week is an error
+	// wrapping ErrInvalidPrevious.
+	Previous *Schedule
+	// MaxChurn limits how many student-slots may differ from Previous (see
+	// Churn); it is ignored without Previous. The placements the new
+	// instance forces to change (Result.ForcedChurn) always may, so the
+	// limit is max(MaxChurn, ForcedChurn). Zero, the default, allows those
+	// only: every other placement of Previous is kept. Negative: no limit —
+	// the search starts from Previous and makes any improvement.
+	MaxChurn int
 }
 
 // DefaultEffort is the work limit used when Options.Effort is zero.
@@ -62,23 +78,31 @@ type Result struct {
 	// Stopped says why the search stopped: "effort", "optimal" or "cancelled"
 	// (the context's deadline or cancellation cut the work short).
 	Stopped string
-	// ConstructionObjective is the objective of the greedy construction,
-	// before improvement.
+	// ConstructionObjective is the objective of the greedy construction (of
+	// the warm start with Options.Previous), before improvement.
 	ConstructionObjective float64
 	// BoundIterations is the number of subgradient iterations of the bound.
 	BoundIterations int
+	// Churn is the number of student-slots whose placement differs from
+	// Options.Previous (Churn(inst, Previous, Schedule)); 0 without Previous.
+	Churn int
+	// ForcedChurn is the churn of the warm start, before the search: the
+	// placements the new instance forced to change and where the displaced
+	// students went (docs/model.md §7.2); 0 without Previous.
+	ForcedChurn int
 }
 
 // Solve builds the week's schedule of inst (docs/model.md §4): it validates
 // and compiles the instance, constructs a feasible schedule that honours every
-// pin, improves it by large-neighbourhood search until opt.Effort is spent or
+// pin (or, with opt.Previous, rebuilds that schedule: §7), improves it by large-neighbourhood search until opt.Effort is spent or
 // ctx is done, computes a Lagrangian upper bound, and returns the schedule
 // scored by the independent checker. It never returns an invalid schedule: if
 // Check finds a violation, or scores the schedule differently from the
 // engine's own objective, Solve returns an error instead.
 //
-// The result depends only on inst, opt.Seed and opt.Effort (not on
-// opt.Workers or the machine's speed) unless ctx cuts the work short.
+// The result depends only on inst, opt.Seed, opt.Effort, opt.Previous and
+// opt.MaxChurn (not on opt.Workers or the machine's speed) unless ctx cuts
+// the work short.
 func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if err := inst.Validate(); err != nil {
 		return nil, err
@@ -87,11 +111,24 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidInstance, err)
 	}
-	sol, cut, err := heuristic.Construct(ctx, c.p)
-	if err != nil {
+	var sol *model.Solution
+	var cut bool
+	var limit *heuristic.ChurnLimit
+	if opt.Previous != nil {
+		ref, err := c.reference(opt.Previous)
+		if err != nil {
+			return nil, err
+		}
+		if sol, cut, err = heuristic.WarmStart(ctx, c.p, ref); err != nil {
+			return nil, fmt.Errorf("rebuilding the previous schedule: %w", err)
+		}
+		if opt.MaxChurn >= 0 {
+			limit = &heuristic.ChurnLimit{Max: max(opt.MaxChurn, sol.Churn()), Freeze: opt.MaxChurn == 0}
+		}
+	} else if sol, cut, err = heuristic.Construct(ctx, c.p); err != nil {
 		return nil, fmt.Errorf("constructing a schedule: %w", err)
 	}
-	res := &Result{ConstructionObjective: sol.Objective(), Stopped: "effort"}
+	res := &Result{ConstructionObjective: sol.Objective(), Stopped: "effort", ForcedChurn: sol.Churn()}
 	if cut {
 		res.Stopped = "cancelled"
 	}
@@ -105,15 +142,21 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	}
 	// The bound comes first: an incumbent that reaches it lets the search
 	// stop early. (Aiming its Polyak steps at the improved incumbent
-	// instead was measured to converge more slowly: docs/benchmarks.md.)
+	// instead was measured to converge more slowly.) A stable re-solve aims
+	// them at the construction's objective too, so that its bound is the
+	// fresh solve's.
+	incumbent := sol.Objective()
+	if opt.Previous != nil {
+		incumbent = constructionObjective(ctx, c.p, incumbent)
+	}
 	b := bound.Lagrangian(ctx, c.p, bound.Options{Iterations: boundIterations(effort, len(inst.Students)*len(inst.Slots)),
-		Incumbent: sol.Objective(), Workers: workers})
+		Incumbent: incumbent, Workers: workers})
 	res.BoundIterations = b.Iterations
 	// The capacity bound (§5.4) is cheap and, on large schools, the tighter.
 	if cb := bound.Capacity(c.p); !b.Valid || cb < b.Value {
 		b.Value, b.Valid = cb, true
 	}
-	sol, st := improve(ctx, sol, effort, workers, uint64(opt.Seed), b, opt.Progress)
+	sol, st := improve(ctx, sol, effort, workers, uint64(opt.Seed), b, limit, opt.Progress)
 	res.Iterations = st.Iterations
 	if st.Cancelled || cut {
 		res.Stopped = "cancelled"
@@ -133,6 +176,15 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	}
 	sched.Objective = rep.Score.Total
 	res.Score = rep.Score
+	if opt.Previous != nil {
+		res.Churn = sol.Churn()
+		if got := Churn(inst, opt.Previous, sched); got != res.Churn {
+			return nil, fmt.Errorf("internal error: the engine counts %d changed placements, the schedules differ in %d", res.Churn, got)
+		}
+		if limit != nil && res.Churn > limit.Max {
+			return nil, fmt.Errorf("internal error: %d changed placements, above the limit %d", res.Churn, limit.Max)
+		}
+	}
 	if b.Valid {
 		bv := math.Max(b.Value, rep.Score.Total)
 		if b.Value >= rep.Score.Total-ObjectiveTolerance(rep.Score.Total) {
@@ -166,7 +218,7 @@ const searchChains = 2
 
 // improve runs the search chains from sol and returns the best schedule and
 // the chains' summed statistics.
-func improve(ctx context.Context, sol *model.Solution, effort, workers int, seed uint64, b bound.Result, progress func(Progress)) (*model.Solution, heuristic.Stats) {
+func improve(ctx context.Context, sol *model.Solution, effort, workers int, seed uint64, b bound.Result, limit *heuristic.ChurnLimit, progress func(Progress)) (*model.Solution, heuristic.Stats) {
 	sols := make([]*model.Solution, searchChains)
 	stats := make([]heuristic.Stats, searchChains)
 	var best [searchChains]atomic.Uint64 // each chain's best objective, for progress reports only
@@ -190,6 +242,7 @@ func improve(ctx context.Context, sol *model.Solution, effort, workers int, seed
 				}
 				progress(Progress{Iteration: it, Objective: obj, Bound: b.Value, HasBound: b.Valid})
 			},
+			Churn: limit,
 		})
 	}
 	if workers >= 2 {

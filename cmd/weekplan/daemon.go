@@ -32,11 +32,15 @@ type DaemonCommand struct {
 
 // ParseFlags parses the daemon command line.
 func (c *DaemonCommand) ParseFlags(args []string) error {
-	fs := c.main.newFlagSet("daemon", "[--cron SPEC] [--seed N] [--effort N] [--time-limit D]")
+	fs := c.main.newFlagSet("daemon", "[--cron SPEC] [--fresh | --max-churn N] [--seed N] [--effort N] [--time-limit D]")
 	fs.StringVar(&c.spec, "cron", "", "cron spec: five fields or a descriptor such as @daily or @every 10m, in each school's time zone (env WEEKPLAN_CRON; default \""+defaultCron+"\")")
 	fs.DurationVar(&c.refresh, "refresh", 5*time.Minute, "how often to look for schools in new time zones")
+	c.opt.stable.register(fs)
 	c.opt.solve.register(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := c.opt.stable.validate("daemon", fs); err != nil {
 		return err
 	}
 	if c.spec == "" {

@@ -140,7 +140,7 @@ func (m *Main) exit(err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintln(m.Stderr, "weekplan:", err)
 		return exitUsage
-	case errors.Is(err, solver.ErrInvalidInstance), errors.Is(err, errRejected):
+	case errors.Is(err, solver.ErrInvalidInstance), errors.Is(err, solver.ErrInvalidPrevious), errors.Is(err, errRejected):
 		fmt.Fprintln(m.Stderr, "weekplan:", err)
 		return exitUsage
 	default:

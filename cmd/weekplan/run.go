@@ -33,6 +33,8 @@ type batchOptions struct {
 	week    string // empty: next week in each school's time zone
 	force   bool   // write a new version even when the input is unchanged
 	workers int    // schools run at once by runBatch; 0: defaultWorkers
+
+	stable stableFlags // stable.go: adjust the week's current version, or --fresh
 }
 
 // Bounds of run's worker pool.
@@ -43,10 +45,11 @@ const (
 
 // ParseFlags parses the run command line.
 func (c *RunCommand) ParseFlags(args []string) error {
-	fs := c.main.newFlagSet("run", "[--school ID] [--week DATE] [--workers N] [--seed N] [--effort N] [--time-limit D] [--force]")
+	fs := c.main.newFlagSet("run", "[--school ID] [--week DATE] [--fresh | --max-churn N] [--workers N] [--seed N] [--effort N] [--time-limit D] [--force]")
 	fs.StringVar(&c.opt.school, "school", "", "only this school (default: every school)")
 	fs.StringVar(&c.opt.week, "week", "", "week start YYYY-MM-DD (default: next week in each school's time zone)")
 	fs.BoolVar(&c.opt.force, "force", false, "write a new version even when the input is unchanged")
+	c.opt.stable.register(fs)
 	c.opt.solve.register(fs)
 	// In run, --workers is the number of schools solved at once; the
 	// processors are shared out among their solvers (a schedule does not
@@ -64,6 +67,9 @@ func (c *RunCommand) ParseFlags(args []string) error {
 		}
 	}
 	if err := c.opt.solve.resolve("run", fs, c.main.Getenv); err != nil {
+		return err
+	}
+	if err := c.opt.stable.validate("run", fs); err != nil {
 		return err
 	}
 	c.opt.workers = c.opt.solve.workers
@@ -147,6 +153,12 @@ type outcome struct {
 	Err       error
 	// Time spent loading (with validation), solving and writing back.
 	Load, Solve, Write time.Duration
+
+	// Churn is the number of student-slots placed otherwise than in Basis,
+	// the week's current version when the run began (0: there was none).
+	Churn  int
+	Basis  int
+	Stable bool // the schedule adjusts Basis (else it was solved fresh)
 }
 
 // runBatch runs the selected schools on a pool of opt.workers goroutines and
@@ -353,13 +365,34 @@ func runSchool(ctx context.Context, db *loader.DB, log zerolog.Logger, opt batch
 		}
 	}
 
+	// The current version (published, else latest) is the basis: a stable
+	// run adjusts it; a fresh one is only compared with it.
+	var current *solver.Schedule
+	var b *basis
+	if latest != nil {
+		var info loader.VersionInfo
+		if current, info, err = currentVersion(ctx, db, log, school, week); err != nil {
+			o.Status, o.Err = statusFailed, err
+			log.Error().Err(err).Msg("loading failed")
+			return o
+		}
+		o.Basis, o.Stable = info.Version, !opt.stable.fresh
+		if o.Stable {
+			b = &basis{schedule: current, version: info.Version, maxChurn: opt.stable.maxChurn}
+		}
+	}
+	o.Load = time.Since(start)
+
 	start = time.Now()
-	res, err := opt.solve.solve(ctx, log, inst)
+	res, err := opt.solve.solve(ctx, log, inst, b)
 	o.Solve = time.Since(start)
 	if err != nil {
 		o.Status, o.Err = statusFailed, err
 		log.Error().Err(err).Msg("solving failed")
 		return o
+	}
+	if current != nil {
+		o.Churn = solver.Churn(inst, current, res.Schedule)
 	}
 
 	start = time.Now()
@@ -397,7 +430,11 @@ func runSchool(ctx context.Context, db *loader.DB, log zerolog.Logger, opt batch
 	o.Version, o.Objective = saved.Version, res.Score.Total
 	o.Unplaced, o.Shortfall = res.Score.UnplacedSlots, res.Score.ShortfallMinutes
 	timings := func(ev *zerolog.Event) *zerolog.Event {
-		return ev.Int("version", saved.Version).Dur("load", o.Load).Dur("solve", o.Solve).Dur("write", o.Write)
+		ev = ev.Int("version", saved.Version).Dur("load", o.Load).Dur("solve", o.Solve).Dur("write", o.Write)
+		if o.Basis > 0 {
+			ev = ev.Int("basis_version", o.Basis).Bool("stable", o.Stable).Int("churn", o.Churn)
+		}
+		return ev
 	}
 	switch {
 	case saved.Unchanged:
@@ -433,17 +470,23 @@ func nextWeekStart(now time.Time, tz string) string {
 // writeSummary prints one line per school.
 func writeSummary(w io.Writer, outcomes []outcome) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCHOOL\tWEEK\tSTATUS\tVERSION\tOBJECTIVE\tUNPLACED\tSHORT MIN\tDETAIL")
+	fmt.Fprintln(tw, "SCHOOL\tWEEK\tSTATUS\tVERSION\tOBJECTIVE\tUNPLACED\tSHORT MIN\tCHURN\tDETAIL")
 	for _, o := range outcomes {
 		detail := o.Note
 		if o.Err != nil {
 			detail = o.Err.Error()
 		}
-		version, objective := "-", "-"
+		version, objective, churn := "-", "-", "-"
 		if o.Version > 0 {
 			version, objective = fmt.Sprint(o.Version), fmt.Sprintf("%.3f", o.Objective)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", o.School, o.Week, o.Status, version, objective, o.Unplaced, o.Shortfall, firstLine(detail))
+		if o.Basis > 0 && o.Status != statusUnchanged && o.Err == nil {
+			churn = fmt.Sprint(o.Churn)
+			if detail == "" {
+				detail = describeBasis(o.Stable, o.Basis)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", o.School, o.Week, o.Status, version, objective, o.Unplaced, o.Shortfall, churn, firstLine(detail))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -13,10 +13,12 @@ import (
 
 // SolveCommand solves an instance file without a database.
 type SolveCommand struct {
-	main *Main
-	opt  solveFlags
-	in   string
-	out  string
+	main     *Main
+	opt      solveFlags
+	in       string
+	out      string
+	previous string // schedule file to stay close to; empty: solve from scratch
+	maxChurn int
 }
 
 // solveFlags are the solver flags shared by solve, run and daemon.
@@ -67,12 +69,21 @@ func (f *solveFlags) resolve(cmd string, fs *flag.FlagSet, getenv func(string) s
 	return nil
 }
 
-func (f *solveFlags) options(log zerolog.Logger) solver.Options {
+// options are the solver options of the flags; with b, a stable solve
+// against b's schedule.
+func (f *solveFlags) options(log zerolog.Logger, b *basis) solver.Options {
 	last := time.Now()
+	var prev *solver.Schedule
+	maxChurn := 0
+	if b != nil {
+		prev, maxChurn = b.schedule, b.maxChurn
+	}
 	return solver.Options{
-		Seed:    f.seed,
-		Effort:  f.effort,
-		Workers: f.workers,
+		Seed:     f.seed,
+		Effort:   f.effort,
+		Workers:  f.workers,
+		Previous: prev,
+		MaxChurn: maxChurn,
 		Progress: func(p solver.Progress) {
 			if time.Since(last) < time.Second {
 				return
@@ -87,15 +98,16 @@ func (f *solveFlags) options(log zerolog.Logger) solver.Options {
 	}
 }
 
-// solve runs the solver under the time limit and logs the outcome.
-func (f *solveFlags) solve(ctx context.Context, log zerolog.Logger, inst *solver.Instance) (*solver.Result, error) {
+// solve runs the solver under the time limit and logs the outcome; with b,
+// a stable solve against b's schedule (nil: from scratch).
+func (f *solveFlags) solve(ctx context.Context, log zerolog.Logger, inst *solver.Instance, b *basis) (*solver.Result, error) {
 	if f.timeLimit > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.timeLimit)
 		defer cancel()
 	}
 	start := time.Now()
-	res, err := solver.Solve(ctx, inst, f.options(log))
+	res, err := solver.Solve(ctx, inst, f.options(log, b))
 	if err != nil {
 		return nil, fmt.Errorf("solving school %q week %s: %w", inst.School.ID, inst.WeekStart, err)
 	}
@@ -106,7 +118,7 @@ func (f *solveFlags) solve(ctx context.Context, log zerolog.Logger, inst *solver
 	if res.HasBound {
 		ev = ev.Float64("bound", res.Bound).Float64("gap", gap(res.Score.Total, res.Bound))
 	}
-	ev.Msg("solved")
+	churnFields(ev, b, res).Msg("solved")
 	return res, nil
 }
 
@@ -121,15 +133,25 @@ func gap(objective, bound float64) float64 {
 
 // ParseFlags parses the solve command line.
 func (c *SolveCommand) ParseFlags(args []string) error {
-	fs := c.main.newFlagSet("solve", "--in I.json --out S.json [--time-limit D] [--seed N] [--effort N]")
+	fs := c.main.newFlagSet("solve", "--in I.json --out S.json [--time-limit D] [--seed N] [--effort N] [--previous S0.json [--max-churn N]]")
 	fs.StringVar(&c.in, "in", "", "instance file (weekplan.instance/v1; - for stdin)")
 	fs.StringVar(&c.out, "out", "-", "schedule file to write (weekplan.schedule/v1; - for stdout)")
+	fs.StringVar(&c.previous, "previous", "", "schedule file of the same school and week to adjust: change as few of its placements as the instance allows")
+	fs.IntVar(&c.maxChurn, "max-churn", 0, "with --previous: student-slots that may move beyond those the instance forces: 0 only those, N at most N in all, -1 no limit")
 	c.opt.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := require("solve", map[string]string{"in": c.in}); err != nil {
 		return err
+	}
+	given := false
+	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "max-churn" })
+	if given && c.previous == "" {
+		return usagef("solve", "--max-churn needs --previous")
+	}
+	if c.maxChurn < -1 {
+		return usagef("solve", "--max-churn must be -1 (no limit) or more")
 	}
 	return c.opt.resolve("solve", fs, c.main.Getenv)
 }
@@ -141,8 +163,16 @@ func (c *SolveCommand) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var b *basis
+	if c.previous != "" {
+		prev, err := readSchedule(c.previous)
+		if err != nil {
+			return err
+		}
+		b = &basis{schedule: prev, maxChurn: c.maxChurn}
+	}
 	log := c.main.Log.With().Str("school", inst.School.ID).Str("week", inst.WeekStart).Logger()
-	res, err := c.opt.solve(ctx, log, inst)
+	res, err := c.opt.solve(ctx, log, inst, b)
 	if err != nil {
 		return err
 	}

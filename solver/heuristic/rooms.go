@@ -59,8 +59,8 @@ func (e *engine) optimizeRooms(t int) float64 {
 		if sol.Mode(i, t) != model.Indep {
 			continue
 		}
-		if pn := p.Pin(i, t); pn != nil && pn.Room >= 0 {
-			continue // pinned to its room
+		if pn := p.Pin(i, t); pn != nil && pn.Room >= 0 || e.frozen(i, t) {
+			continue // pinned to its room, or frozen by a stable re-solve
 		}
 		by[pos[sol.Ref(i, t)]] = append(by[pos[sol.Ref(i, t)]], i)
 	}
@@ -98,6 +98,9 @@ func (e *engine) optimizeRooms(t int) float64 {
 		for a := 0; a < n && !moved; a++ {
 			for b := 0; b < n; b++ {
 				if arg[a*n+b] >= 0 && gain[a*n+b] > eps && sol.RoomLoad(t, rooms[b]) < p.Rooms[rooms[b]].Capacity {
+					if i := by[a][arg[a*n+b]]; !e.admitsMove(i, t, model.Indep, rooms[b]) {
+						continue // a stable re-solve's churn limit forbids it
+					}
 					total += e.shift(t, by, rooms, a, b, arg[a*n+b])
 					row(a)
 					row(b)
@@ -180,11 +183,24 @@ func (e *engine) optimizeRooms(t int) float64 {
 		}
 		// Take every mover out first, then seat each in its new room.
 		d := 0.0
+		from := e.from[:0]
 		for _, i := range movers {
+			from = append(from, sol.Ref(i, t))
 			d += sol.Move(i, t, model.None, -1)
 		}
+		e.from = from
 		for x, b := range dests {
 			d += sol.Move(movers[x], t, model.Indep, rooms[b])
+		}
+		if !e.withinLimit() {
+			// A stable re-solve's churn limit forbids the cycle: undo it.
+			for _, i := range movers {
+				sol.Move(i, t, model.None, -1)
+			}
+			for x, i := range movers {
+				sol.Move(i, t, model.Indep, from[x])
+			}
+			break
 		}
 		total += d
 		// Update the room lists and the arcs out of the rooms touched.

@@ -125,7 +125,7 @@ func (e *engine) pickRuin(rng *rand.Rand, op destroyOp) []int {
 	sol := e.sol
 	alive := e.alive[:0]
 	for id := range sol.Sessions {
-		if sol.Sessions[id].Alive && !e.locked(id) {
+		if sol.Sessions[id].Alive && !e.locked(id) && !e.frozenSession(id) {
 			alive = append(alive, id)
 		}
 	}

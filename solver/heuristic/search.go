@@ -20,6 +20,9 @@ type Options struct {
 	HasTarget bool
 	// Progress, when set, is called after every iteration.
 	Progress func(iteration int, objective float64)
+	// Churn, when set, limits how far the search moves from the solution's
+	// reference (stable.go, docs/model.md §7.3).
+	Churn *ChurnLimit
 }
 
 // Stats say how the search went.
@@ -73,6 +76,7 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 	p := sol.P
 	e := newEngine(p, sol)
 	e.initTeacherSlack()
+	e.limit = opt.Churn
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
 	var st Stats
 	rebuilds := rebuildsPerIteration
@@ -109,7 +113,7 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 			after := sol.Objective()
 			v := moves % lateAcceptance
 			score := 0.0
-			if after >= before-eps || after >= history[v]-eps {
+			if (after >= before-eps || after >= history[v]-eps) && e.withinLimit() {
 				sol.Commit()
 				score = scoreAccepted
 				if after > before+eps {
@@ -188,7 +192,7 @@ func (e *engine) relocateSlot(t int) {
 // relocate moves i in slot t to its best feasible placement if that improves.
 func (e *engine) relocate(i, t int) {
 	p, sol := e.p, e.sol
-	if !p.Students[i].Avail[t] {
+	if !p.Students[i].Avail[t] || e.frozen(i, t) {
 		return
 	}
 	cur, ref := sol.Mode(i, t), sol.Ref(i, t)
@@ -219,7 +223,9 @@ func (e *engine) relocate(i, t int) {
 			bestM, bestRef, bestD = m, id, d
 		}
 	}
-	if bestM == model.None {
+	// Every candidate but the reference placement changes the churn alike,
+	// so checking the best one is checking them all.
+	if bestM == model.None || !e.admitsMove(i, t, bestM, bestRef) {
 		return
 	}
 	sol.Move(i, t, bestM, bestRef)
@@ -303,10 +309,11 @@ func (e *engine) rebuild(rng *rand.Rand) {
 		return
 	}
 	id := rng.IntN(n)
-	if !sol.Sessions[id].Alive || e.locked(id) {
+	if !sol.Sessions[id].Alive || e.locked(id) || e.frozenSession(id) {
 		return
 	}
 	j := sol.Sessions[id].Teacher
+	churn0 := sol.Churn()
 	sol.Begin()
 	d, ok := e.dissolve(id)
 	if ok {
@@ -335,7 +342,7 @@ func (e *engine) rebuild(rng *rand.Rand) {
 			d += e.apply(&best)
 		}
 	}
-	if ok && d > eps {
+	if ok && e.accepts(d, churn0) {
 		sol.Commit()
 	} else {
 		sol.Rollback()
@@ -360,6 +367,6 @@ func (e *engine) openBest(j int) {
 		return
 	}
 	if c := e.bestOverSlots(j); c.ok && c.gain > eps {
-		e.apply(&c)
+		e.applyAdmitted(&c)
 	}
 }

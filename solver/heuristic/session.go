@@ -50,8 +50,8 @@ type engine struct {
 	pickIDs []int
 	student int
 	// Scratch of optimizeRooms.
-	roomIdx, roomPos, cycle, movers, dests []int
-	byRoom                                 [][]int
+	roomIdx, roomPos, cycle, movers, dests, from []int
+	byRoom                                       [][]int
 	// noise, when set, randomises the repair's order and teacher choice.
 	noise *rand.Rand
 	elig  []member
@@ -59,6 +59,8 @@ type engine struct {
 	pick  []int
 	gains []float64
 	order []int
+
+	stability // stable.go: the churn limit and the warm start's mask
 }
 
 type member struct {
@@ -100,9 +102,9 @@ func (e *engine) gainAt(i, t int, m model.Mode, j, k int, f *model.Focus) float6
 }
 
 // free reports whether i in slot t may be drawn into a new session: available,
-// not in a session, not pinned.
+// not in a session, not pinned, and movable under a stable re-solve.
 func (e *engine) free(i, t int) bool {
-	return e.p.Students[i].Avail[t] && !e.sol.Mode(i, t).IsSession() && e.p.Pin(i, t) == nil
+	return e.p.Students[i].Avail[t] && !e.sol.Mode(i, t).IsSession() && e.p.Pin(i, t) == nil && e.movable(i, t)
 }
 
 // sessionRoom picks the room for a session of mode m in slot t with `size`

@@ -45,6 +45,11 @@ type Solution struct {
 	minutes  []int   // student*NModes+mode
 	obj      float64
 
+	// refer and churn: the reference of a stable re-solve and the number of
+	// student-slots placed otherwise (reference.go); refer is nil without.
+	refer *Reference
+	churn int
+
 	journaling bool
 	journal    []journalEntry
 }
@@ -229,6 +234,9 @@ func (s *Solution) Move(i, t int, m Mode, ref int) float64 {
 	}
 	if m != None {
 		s.minutes[i*NModes+int(m)] += minutes
+	}
+	if s.refer != nil {
+		s.churn += s.churnDelta(k, old, oldRef, m, ref)
 	}
 	s.mode[k], s.ref[k], s.val[k] = m, int32(ref), nv
 	s.obj += d
@@ -593,5 +601,6 @@ func (s *Solution) CopyFrom(o *Solution) {
 	s.n = append(s.n[:0], o.n...)
 	s.minutes = append(s.minutes[:0], o.minutes...)
 	s.obj = o.obj
+	s.refer, s.churn = o.refer, o.churn
 	s.journaling, s.journal = false, s.journal[:0]
 }
