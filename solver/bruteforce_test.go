@@ -146,7 +146,7 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 				t.Errorf("bound %v (proven %v) below the brute-force optimum %v", res.Bound, res.HasBound, opt)
 			}
 			// Each bound on its own, not only the smaller one Solve reports.
-			capacity, lagrangian, err := solver.Bounds(inst, 200)
+			capacity, lagrangian, err := solver.Bounds(inst, 200, res.Score.Total)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,7 +21,7 @@ type Options struct {
 	// each of the two search chains (a batch of moves: ruin-and-recreate
 	// moves, more of them on small schools, one slot of relocations and
 	// room reassignment, eight session rebuilds, a few open attempts) plus
-	// up to 30 subgradient iterations of the bound, capped for large
+	// up to 20 subgradient iterations of the bound, capped for large
 	// schools by a budget proportional to Effort / (students × slots). Zero
 	// means DefaultEffort.
 	Effort int
@@ -201,12 +201,12 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 }
 
 // boundIterations is the number of subgradient iterations for an effort and
-// a problem of studentSlots student-slots: 30 per unit of effort, but no more
+// a problem of studentSlots student-slots: 20 per unit of effort, but no more
 // than a work budget proportional to the effort (one iteration costs about
 // linear time in the student-slots), and at least 20.
 func boundIterations(effort, studentSlots int) int {
 	budget := effort * 75_000 / max(1, studentSlots)
-	return max(20, min(30*effort, budget))
+	return max(20, min(20*effort, budget))
 }
 
 // searchChains is the number of independent search chains (docs/model.md

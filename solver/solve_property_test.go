@@ -198,7 +198,7 @@ func TestBoundsNeverBelowKnownSchedules(t *testing.T) {
 	for name, ref := range refs {
 		t.Run(name, func(t *testing.T) {
 			inst := benchInstance(t, name)
-			capacity, lagrangian, err := solver.Bounds(inst, 100)
+			capacity, lagrangian, err := solver.Bounds(inst, 100, ref.Objective)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -45,11 +45,15 @@ import (
 // −initScale × the student's IEP value of a session spread over its free
 // slots (plus initContact × its contact value); the step factor starts at
 // theta0 and halves after stallLimit iterations without a better bound; the
-// direction is deflect × subgradient + (1 − deflect) × previous direction.
+// direction is deflect × subgradient + (1 − deflect) × previous direction;
+// the method stops early when, over checkEvery iterations, the bound closed
+// less than minProgress of its gap to the incumbent.
 const (
 	initScale   = 1.0
 	initContact = 0.0
 	stallLimit  = 20
+	checkEvery  = 250
+	minProgress = 0.01
 	deflect     = 0.6
 	theta0      = 1.0
 )
@@ -113,6 +117,7 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	res := Result{}
 	lb := opt.Incumbent
 	dir := make([]float64, len(r.grad))
+	lastCheck := math.Inf(1)
 	for it := 0; it < max(1, opt.Iterations); it++ {
 		if ctx.Err() != nil {
 			break
@@ -128,6 +133,15 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 		}
 		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < 1e-6 {
 			break
+		}
+		// Converged for practical purposes: over the last checkEvery
+		// iterations the bound closed less than minProgress of its gap to
+		// the incumbent.
+		if res.Iterations%checkEvery == 0 {
+			if res.Iterations > checkEvery && lastCheck-best < minProgress*(best-lb) {
+				break
+			}
+			lastCheck = best
 		}
 		// Deflected direction (Camerini, Fratta & Maffioli 1975): a moving
 		// average of subgradients damps the zig-zag of the plain method.
