@@ -186,7 +186,7 @@ func TestStableRunAfterAbsence(t *testing.T) {
 	}
 
 	// Publish version 2: a stable run adjusts it, not the later draft 3.
-	if r := weekplan(t, env, "publish", "--school", school, "--week", week, "--version", "2", "--acknowledge-shortfalls"); r.code != exitOK {
+	if r := weekplan(t, env, "publish", "--school", school, "--week", week, "--version", "2", "--acknowledge-shortfalls", "--by", "test administrator"); r.code != exitOK {
 		t.Fatalf("publish: %d %s", r.code, r.stderr)
 	}
 	adjusted := run("--force")
