@@ -18,7 +18,7 @@ run: build ## the batch job on the demo school: schema, import, run, rosters (DA
 	./$(BIN) demo --out out
 
 .PHONY: test
-test: ## vet, the whole suite with the race detector on a real PostgreSQL (TEST_DATABASE_URL), then FUZZTIME_SHORT (10s) of every fuzz target
+test: ## vet, the whole suite with the race detector on a real PostgreSQL (TEST_DATABASE_URL), then FUZZTIME_SHORT (5s) of every fuzz target
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 9m ./...
 	$(call fuzz-all,$(FUZZTIME_SHORT))
@@ -28,7 +28,7 @@ fuzz: ## long fuzzing runs of every fuzz target (FUZZTIME each, default 2m), wit
 	$(call fuzz-all,$(FUZZTIME))
 
 FUZZTIME       ?= 2m
-FUZZTIME_SHORT ?= 10s
+FUZZTIME_SHORT ?= 5s
 
 # fuzz-all fuzzes every Fuzz target of the module (every "func Fuzz..." of a
 # _test.go file) for $(1) each, one after the other, and ends with a table of

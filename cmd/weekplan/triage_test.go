@@ -54,11 +54,18 @@ func TestTriageOfStoredVersion(t *testing.T) {
 		}
 	}
 
-	txt := weekplan(t, env, "triage", "--school", school, "--week", week)
+	// The text form of the same triage, on the two candidates of highest
+	// estimate (fewer re-solves; the same ones as in the JSON run below).
+	txt := weekplan(t, env, "triage", "--school", school, "--week", week, "--candidates", "2")
 	if txt.code != exitOK {
 		t.Fatalf("triage: exit %d, stderr %s", txt.code, txt.stderr)
 	}
-	first := got.Remedies[0]
+	two := weekplan(t, env, "triage", "--school", school, "--week", week, "--candidates", "2", "--json")
+	var gotTwo triageOutput
+	if err := json.Unmarshal([]byte(two.stdout), &gotTwo); err != nil || gotTwo.Report == nil || len(gotTwo.Remedies) == 0 {
+		t.Fatalf("triage --candidates 2 --json: %v\n%s", err, two.stdout)
+	}
+	first := gotTwo.Remedies[0]
 	for _, want := range []string{
 		"Triage of " + school + " week " + week + ", version 1 (draft)",
 		"CHANGE", "MINUTES RECOVERED", "STUDENTS HELPED",
