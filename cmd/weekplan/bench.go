@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,8 +145,63 @@ func (c *BenchCommand) Run(ctx context.Context) error {
 		if old, err := os.ReadFile(c.out); err == nil {
 			report = spliceReport(old, report)
 		}
+		// The plot of time per student goes beside the report.
+		plot := filepath.Join(filepath.Dir(c.out), timePlotFile)
+		if err := os.WriteFile(plot, timePerStudentSVG(rows), 0o644); err != nil {
+			return err
+		}
 	}
 	return writeOutput(c.main.Stdout, c.out, report)
+}
+
+// timePlotFile is the plot of time per student, written beside --out.
+const timePlotFile = "bench-time-per-student.svg"
+
+// timePerStudentSVG plots milliseconds per student against students for the
+// generated schools: a hand-written SVG line chart (no plotting dependency).
+func timePerStudentSVG(rows []benchRow) []byte {
+	type pt struct{ x, y float64 }
+	var pts []pt
+	maxX, maxY := 1.0, 1.0
+	for _, r := range rows {
+		if strings.HasPrefix(r.name, "gen-") && r.students > 0 {
+			p := pt{float64(r.students), 1000 * r.seconds / float64(r.students)}
+			pts = append(pts, p)
+			maxX, maxY = max(maxX, p.x), max(maxY, p.y)
+		}
+	}
+	const w, h, left, right, top, bottom = 560.0, 320.0, 60.0, 20.0, 30.0, 50.0
+	maxY = math.Ceil(maxY*1.2 + 0.5)
+	sx := func(x float64) float64 { return left + (w-left-right)*x/maxX }
+	sy := func(y float64) float64 { return h - bottom - (h-top-bottom)*y/maxY }
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
+	fmt.Fprintf(&b, `<text x="%.0f" y="18" font-size="14">Solve time per student (generated schools, default effort)</text>`+"\n", left)
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333"/><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333"/>`+"\n",
+		left, sy(0), w-right, sy(0), left, sy(0), left, sy(maxY))
+	for k := 0; k <= 4; k++ {
+		y := maxY * float64(k) / 4
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%.1f</text><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n",
+			left-6, sy(y)+4, y, left, sy(y), w-right, sy(y))
+	}
+	fmt.Fprintf(&b, `<text x="14" y="%.1f" transform="rotate(-90 14 %.1f)" text-anchor="middle">ms per student</text>`+"\n", (top+h-bottom)/2, (top+h-bottom)/2)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">students</text>`+"\n", (left+w-right)/2, h-10)
+	var path strings.Builder
+	for k, p := range pts {
+		cmd := "L"
+		if k == 0 {
+			cmd = "M"
+		}
+		fmt.Fprintf(&path, "%s%.1f %.1f ", cmd, sx(p.x), sy(p.y))
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="#1f6fb4"/><text x="%.1f" y="%.1f" text-anchor="middle">%.0f</text>`+"\n",
+			sx(p.x), sy(p.y), sx(p.x), sy(0)+16, p.x)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#1f6fb4">%.2f</text>`+"\n", sx(p.x), sy(p.y)-8, p.y)
+	}
+	if len(pts) > 1 {
+		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="#1f6fb4" stroke-width="2"/>`+"\n", strings.TrimSpace(path.String()))
+	}
+	b.WriteString("</svg>\n")
+	return b.Bytes()
 }
 
 // Markers around the part of docs/benchmarks.md that bench writes; what stands
@@ -220,7 +276,7 @@ func (c *BenchCommand) report(rows []benchRow) []byte {
 		}
 		fmt.Fprintf(&b, "| %s | %d | %.3f | %s | %s | %.2f | %.0f | %s | %s | %v |\n", r.name, r.students, r.objective, bound, gapText, r.seconds, r.peakMiB, refObj, ratio, r.valid)
 	}
-	b.WriteString("\nTime per student (generated schools):\n\n| students | seconds | ms per student |\n| ---: | ---: | ---: |\n")
+	b.WriteString("\nTime per student (generated schools; plotted in [" + timePlotFile + "](" + timePlotFile + ")):\n\n| students | seconds | ms per student |\n| ---: | ---: | ---: |\n")
 	for _, r := range rows {
 		if strings.HasPrefix(r.name, "gen-") {
 			fmt.Fprintf(&b, "| %d | %.2f | %.2f |\n", r.students, r.seconds, 1000*r.seconds/float64(r.students))
