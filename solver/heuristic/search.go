@@ -168,7 +168,7 @@ func (e *engine) keepBest(best *model.Solution) {
 const (
 	ruinWork             = 120_000
 	minRuinsPerIteration = 4
-	maxRuinsPerIteration = 128
+	maxRuinsPerIteration = 64
 )
 
 // lateAcceptance is the length of the late-acceptance history.
