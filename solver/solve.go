@@ -205,7 +205,7 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 // than a work budget proportional to the effort (one iteration costs about
 // linear time in the student-slots), and at least 20.
 func boundIterations(effort, studentSlots int) int {
-	budget := effort * 75_000 / max(1, studentSlots)
+	budget := effort * 60_000 / max(1, studentSlots)
 	return max(20, min(20*effort, budget))
 }
 
