@@ -403,14 +403,23 @@ func (h *candHeap) Pop() any {
 }
 
 // placeIndependent places every unplaced available student of slot t in the
-// best independent room with a free place: pinned students first, then those
-// needing an accessible room, then the others, each by fewest usable rooms.
+// best independent room with a free place, in the order of unplacedOrder.
 func (e *engine) placeIndependent(t int) {
+	for _, i := range e.unplacedOrder(t, nil) {
+		e.placeOne(i, t)
+	}
+}
+
+// unplacedOrder lists the students without a placement in slot t — those
+// keep accepts, or every available one when keep is nil — in the order they
+// are seated: pinned students first, then those needing an accessible room,
+// then the others, each by fewest usable rooms, then by index.
+func (e *engine) unplacedOrder(t int, keep func(i int) bool) []int {
 	p, sol := e.p, e.sol
 	type item struct{ i, class, rooms int }
 	var list []item
 	for i := range p.Students {
-		if !p.Students[i].Avail[t] || sol.Mode(i, t) != model.None {
+		if sol.Mode(i, t) != model.None || keep == nil && !p.Students[i].Avail[t] || keep != nil && !keep(i) {
 			continue
 		}
 		n := 0
@@ -436,9 +445,11 @@ func (e *engine) placeIndependent(t int) {
 		}
 		return a.i < b.i
 	})
-	for _, it := range list {
-		e.placeOne(it.i, t)
+	order := make([]int, len(list))
+	for x, it := range list {
+		order[x] = it.i
 	}
+	return order
 }
 
 // placeOne puts i in slot t in the best independent room with a free place,

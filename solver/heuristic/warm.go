@@ -289,38 +289,9 @@ func (e *engine) placeDisplaced(ctx context.Context, ref *model.Reference) (fini
 		finished = e.greedySessions(ctx)
 		e.est = nil
 	}
-	type item struct{ i, class, rooms int }
 	for t := 0; t < T; t++ {
-		var list []item
-		for i := range p.Students {
-			if !e.only[i*T+t] || e.sol.Mode(i, t) != model.None {
-				continue
-			}
-			n := 0
-			for r := range p.Rooms {
-				if p.IndepRoomOK(i, t, r) {
-					n++
-				}
-			}
-			class := 2
-			if p.Pin(i, t) != nil {
-				class = 0
-			} else if p.Students[i].NeedsAccessible {
-				class = 1
-			}
-			list = append(list, item{i, class, n})
-		}
-		sortItems(list, func(a, b item) bool {
-			if a.class != b.class {
-				return a.class < b.class
-			}
-			if a.rooms != b.rooms {
-				return a.rooms < b.rooms
-			}
-			return a.i < b.i
-		})
-		for _, it := range list {
-			e.placeBestExisting(it.i, t)
+		for _, i := range e.unplacedOrder(t, func(i int) bool { return e.only[i*T+t] }) {
+			e.placeBestExisting(i, t)
 		}
 	}
 	e.only = nil
