@@ -20,7 +20,7 @@ import (
 // few sorts) and, on large schools where the Lagrangian's subgradient method
 // has too few iterations to converge, much the tighter of the two.
 func Capacity(p *model.Problem) float64 {
-	T, S := p.T(), len(p.Students)
+	T := p.T()
 	par := &p.P
 	G := max(par.TutoringMax, 0)
 	if par.GroupMax >= par.GroupMin {
@@ -150,7 +150,6 @@ func Capacity(p *model.Problem) float64 {
 	for _, v := range units[:min(len(units), weekSessions*G)] {
 		total += v
 	}
-	_ = S
 	// A small margin absorbs floating-point rounding in the sums.
 	return total + 1e-9*math.Max(1, math.Abs(total))
 }

@@ -296,11 +296,24 @@ func (e *engine) bestSlotSkill(t, k int, m model.Mode) candidate {
 
 // initTeacherSlack sets e.slack[j], a teacher's free available slots minus
 // the sessions it may still lead: a teacher whose slack is zero loses a
-// session for every free slot it is not given.
+// session for every free slot it is not given. The first call also builds
+// the teachers of each subject and each teacher's number of subjects, which
+// never change.
 func (e *engine) initTeacherSlack() {
 	p, sol := e.p, e.sol
-	e.slack = make([]int, len(p.Teachers))
-	e.bySubject = make([][]int, p.NumSubjects)
+	if e.bySubject == nil {
+		e.bySubject = make([][]int, p.NumSubjects)
+		e.nSubjects = make([]int, len(p.Teachers))
+		for j := range p.Teachers {
+			for s, ok := range p.Teachers[j].Subjects {
+				if ok {
+					e.bySubject[s] = append(e.bySubject[s], j)
+					e.nSubjects[j]++
+				}
+			}
+		}
+		e.slack = make([]int, len(p.Teachers))
+	}
 	for j := range p.Teachers {
 		tc := &p.Teachers[j]
 		free := 0
@@ -310,19 +323,6 @@ func (e *engine) initTeacherSlack() {
 			}
 		}
 		e.slack[j] = free - (tc.Limit - sol.TeacherSessions(j))
-		for s, ok := range tc.Subjects {
-			if ok {
-				e.bySubject[s] = append(e.bySubject[s], j)
-			}
-		}
-	}
-	e.nSubjects = make([]int, len(p.Teachers))
-	for j := range p.Teachers {
-		for _, ok := range p.Teachers[j].Subjects {
-			if ok {
-				e.nSubjects[j]++
-			}
-		}
 	}
 }
 

@@ -187,23 +187,6 @@ func (e *engine) best(j, t int) candidate {
 	return out
 }
 
-// bestOne is best restricted to one mode and skill.
-func (e *engine) bestOne(j, t int, m model.Mode, k int) candidate {
-	tc := &e.p.Teachers[j]
-	if !tc.Avail[t] || e.sol.Busy(j, t) >= 0 || e.sol.TeacherSessions(j) >= tc.Limit {
-		return candidate{}
-	}
-	capAny, capAcc := e.maxRoom(t, m)
-	if capAny < 1 {
-		return candidate{}
-	}
-	c := e.bestMK(j, t, m, k, capAny, capAcc)
-	if c.ok {
-		c.members = append([]int(nil), c.members...)
-	}
-	return c
-}
-
 // bestMK picks members and a room for a session (j, t, m, k); if the members
 // it picks fit no room (accessibility), it retries without students who need
 // an accessible room.
