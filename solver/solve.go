@@ -149,10 +149,9 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if opt.Previous != nil {
 		incumbent = constructionObjective(ctx, c.p, incumbent)
 	}
-	b := bound.Lagrangian(ctx, c.p, bound.Options{Iterations: boundIterations(effort, len(inst.Students)*len(inst.Slots)),
-		Incumbent: incumbent, Workers: workers})
+	b := lagrangian(ctx, c.p, boundIterations(effort, len(inst.Students)*len(inst.Slots)), incumbent, shortMinutes(sol), workers)
 	res.BoundIterations = b.Iterations
-	// The capacity bound (§5.4) is cheap and, on large schools, the tighter.
+	// The capacity bound (§5.2) is cheap and, on large schools, the tighter.
 	if cb := bound.Capacity(c.p); !b.Valid || cb < b.Value {
 		b.Value, b.Valid = cb, true
 	}
@@ -198,6 +197,54 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	}
 	res.Schedule = sched
 	return res, nil
+}
+
+// lagrangian runs the subgradient method from each starting point that
+// applies (docs/model.md §5.1) — from seat prices always, and from IEP
+// shares too when the construction left IEP minutes unmet (then pricing
+// them is what the bound is about) — side by side when there are two
+// workers, and returns the smaller bound with the iterations of both.
+func lagrangian(ctx context.Context, p *model.Problem, iterations int, incumbent float64, iepShort bool, workers int) bound.Result {
+	starts := []bound.Start{bound.SeatPrice}
+	if iepShort {
+		starts = append(starts, bound.IEPShare)
+	}
+	res := make([]bound.Result, len(starts))
+	run := func(x, w int) {
+		res[x] = bound.Lagrangian(ctx, p, bound.Options{Start: starts[x], Iterations: iterations, Incumbent: incumbent, Workers: w})
+	}
+	if workers >= 2 && len(starts) == 2 {
+		var wg sync.WaitGroup
+		for x := range starts {
+			wg.Add(1)
+			go func() { defer wg.Done(); run(x, workers/2) }()
+		}
+		wg.Wait()
+	} else {
+		for x := range starts {
+			run(x, workers)
+		}
+	}
+	best := res[0]
+	for _, r := range res[1:] {
+		best.Iterations += r.Iterations
+		if r.Valid && (!best.Valid || r.Value < best.Value) {
+			best.Value, best.Valid = r.Value, true
+		}
+	}
+	return best
+}
+
+// shortMinutes reports whether some student of sol misses minimum minutes.
+func shortMinutes(sol *model.Solution) bool {
+	for i := range sol.P.Students {
+		for m := model.Group; m < model.NModes; m++ {
+			if sol.Minutes(i, m) < sol.P.Students[i].MinMinutes[m] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // boundIterations is the number of subgradient iterations for an effort and

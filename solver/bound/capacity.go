@@ -7,7 +7,7 @@ import (
 	"github.com/weekplan/weekplan/solver/model"
 )
 
-// Capacity returns the capacity bound of docs/model.md §5.4: every
+// Capacity returns the capacity bound of docs/model.md §5.2: every
 // student-slot's best independent value (or the unplaced penalty where no
 // room can take it), plus what sessions can add on top of that — at most the
 // teacher-slots the week has, each adding at most the sum of the G largest

@@ -41,25 +41,39 @@ import (
 	"github.com/weekplan/weekplan/solver/model"
 )
 
-// Tuning of the subgradient method (docs/model.md §5): λ starts at
-// −initScale × the student's IEP value of a session spread over its free
-// slots (plus initContact × its contact value); the step factor starts at
-// theta0 and halves after stallLimit iterations without a better bound; the
+// Tuning of the subgradient method (docs/model.md §5): the step factor
+// starts at theta0 and halves after stallLimit iterations without a better bound; the
 // direction is deflect × subgradient + (1 − deflect) × previous direction;
 // the method stops early when, over checkEvery iterations, the bound closed
 // less than minProgress of its gap to the incumbent.
 const (
-	initScale   = 1.0
-	initContact = 0.0
-	stallLimit  = 20
-	checkEvery  = 250
-	minProgress = 0.01
-	deflect     = 0.6
-	theta0      = 1.0
+	alphaMax        = 2.0
+	seatSearchSteps = 10
+	stallLimit      = 20
+	checkEvery      = 250
+	minProgress     = 0.01
+	deflect         = 0.6
+	theta0          = 1.0
+)
+
+// Start is where the subgradient method starts λ (docs/model.md §5.1).
+type Start int
+
+const (
+	// SeatPrice starts from the per-slot prices of a seat in a session at
+	// which the relaxation balances when teacher time is the scarce resource;
+	// it converges in a few hundred iterations on schools of any size.
+	SeatPrice Start = iota
+	// IEPShare starts from each student's IEP value of a session spread over
+	// its free slots; it suits schools whose objective is dominated by IEP
+	// minutes that cannot all be met, where λ must move far from seat prices.
+	IEPShare
 )
 
 // Options configure Lagrangian.
 type Options struct {
+	// Start selects the starting point.
+	Start Start
 	// Iterations is the number of subgradient iterations (at least 1).
 	Iterations int
 	// Incumbent is the objective of a known schedule (a lower bound on OPT)
@@ -112,13 +126,18 @@ type relax struct {
 func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	r := newRelax(p, max(1, opt.Workers))
 	best := math.Inf(1)
+	res := Result{}
+	if opt.Start == IEPShare {
+		r.startIEPShare()
+	} else if best = r.startSeatPrice(ctx, &res); math.IsInf(best, 1) {
+		return res
+	}
 	theta := theta0
 	stall := 0
-	res := Result{}
 	lb := opt.Incumbent
 	dir := make([]float64, len(r.grad))
 	lastCheck := math.Inf(1)
-	for it := 0; it < max(1, opt.Iterations); it++ {
+	for res.Iterations < max(1, opt.Iterations) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -208,20 +227,6 @@ func newRelax(p *model.Problem, workers int) *relax {
 	}
 	for i := range p.Students {
 		st := &p.Students[i]
-		// share[m]: the fraction of the student's free slots its IEP
-		// minutes of mode m need.
-		var share [2]float64
-		free := 0
-		for t := 0; t < T; t++ {
-			if st.Avail[t] {
-				free++
-			}
-		}
-		for m := 0; m < 2; m++ {
-			if free > 0 && st.MinMinutes[m] > 0 {
-				share[m] = math.Min(1, float64(st.MinMinutes[m])/float64(p.Slots[0].Minutes)/float64(free))
-			}
-		}
 		for t := 0; t < T; t++ {
 			k := i*T + t
 			r.indep[k] = math.NaN()
@@ -277,21 +282,185 @@ func newRelax(p *model.Problem, workers int) *relax {
 				}
 			}
 			r.allowed[k] = mask
-			// Start λ at the student's own marginal value of a first
-			// session in that mode (IEP minutes and contact), the scale at
-			// which the two sides balance; λ = 0 is far from it when IEP
-			// minutes are at stake.
-			for m := model.Group; m <= model.Tutor; m++ {
-				v := 0.0
-				if p.P.ContactTarget > 0 {
-					v += initContact * p.P.WContact * st.Priority
-				}
-				v += p.P.PIEPMinute * float64(min(p.Slots[t].Minutes, st.MinMinutes[m])) * share[m]
-				r.lambda[k*2+int(m)] = -initScale * v
-			}
 		}
 	}
 	return r
+}
+
+// startIEPShare sets λ[i,t,m] to −(the IEP minutes' value of a session of
+// mode m in t, spread evenly over the student's free slots): the student's
+// own marginal value of a session when IEP minutes are at stake.
+func (r *relax) startIEPShare() {
+	p := r.p
+	T := r.T
+	for i := range p.Students {
+		st := &p.Students[i]
+		free := 0
+		for t := 0; t < T; t++ {
+			if st.Avail[t] {
+				free++
+			}
+		}
+		for m := model.Group; m <= model.Tutor; m++ {
+			if free == 0 || st.MinMinutes[m] <= 0 {
+				continue
+			}
+			share := math.Min(1, float64(st.MinMinutes[m])/float64(p.Slots[0].Minutes)/float64(free))
+			for t := 0; t < T; t++ {
+				if st.Avail[t] {
+					v := p.P.PIEPMinute * float64(min(p.Slots[t].Minutes, st.MinMinutes[m])) * share
+					r.lambda[(i*T+t)*2+int(m)] = -v
+				}
+			}
+		}
+	}
+}
+
+// seatPrices computes, for the seat-price start (docs/model.md §5.1), each
+// student's best relaxed session value u[i,t,m] (−Inf where it can have
+// none) and a reference price π_t per seat in a session of slot t: the
+// surplus u − b (b the student's best value outside a session) of the
+// student at the a_t·G-th place in slot t, a_t the sessions the slot can
+// hold scaled down by the teachers' weekly limits.
+func (r *relax) seatPrices() (u, price []float64) {
+	p := r.p
+	T := r.T
+	G := r.seatsPerSession()
+	u = make([]float64, r.S*T*2)
+	for x := range u {
+		u[x] = math.Inf(-1)
+	}
+	for t := 0; t < T; t++ {
+		for k, list := range p.BySkill {
+			for pos, i := range list {
+				for m := 0; m < 2; m++ {
+					x := (i*T+t)*2 + m
+					if r.allowed[i*T+t]&modeBit(model.Mode(m)) == 0 {
+						continue
+					}
+					u[x] = math.Max(u[x], r.base[(t*r.nfocus+r.off[k]+pos)*2+m])
+				}
+			}
+		}
+	}
+	teachersAt := make([]int, T)
+	avail, week := 0, 0
+	for j := range p.Teachers {
+		tc := &p.Teachers[j]
+		if tc.Limit <= 0 {
+			continue
+		}
+		a := 0
+		for t := 0; t < T; t++ {
+			if tc.Avail[t] {
+				teachersAt[t]++
+				a++
+			}
+		}
+		avail += a
+		week += min(a, tc.Limit)
+	}
+	ratio := 0.0
+	if avail > 0 {
+		ratio = float64(week) / float64(avail)
+	}
+	price = make([]float64, T)
+	var surplus []float64
+	for t := 0; t < T; t++ {
+		surplus = surplus[:0]
+		for i := 0; i < r.S; i++ {
+			b := -p.P.PUnplaced
+			if r.allowed[i*T+t]&2 != 0 {
+				b = r.indep[i*T+t]
+			}
+			if d := math.Max(u[(i*T+t)*2], u[(i*T+t)*2+1]) - b; d > 0 {
+				surplus = append(surplus, d)
+			}
+		}
+		slices.SortFunc(surplus, cmpDesc)
+		if seats := int(ratio * float64(teachersAt[t]*G)); seats < len(surplus) {
+			price[t] = surplus[seats]
+		}
+	}
+	return u, price
+}
+
+// seatsPerSession is G, the most students a session can hold.
+func (r *relax) seatsPerSession() int {
+	return max(r.p.P.GroupMax, r.p.P.TutoringMax, 1)
+}
+
+// setSeatLambda sets λ[i,t,m] = u[i,t,m] − α·π_t·size(m), size 1 for a
+// seat in a group and G for a tutoring session (a whole session's seats):
+// every member's reduced value on its best skill is then the seat price, so
+// each teacher's session is worth at most G·α·π_t, and the student side
+// keeps what a student gains above the price.
+func (r *relax) setSeatLambda(u, price []float64, alpha, cs float64) {
+	p := r.p
+	G := float64(r.seatsPerSession())
+	for x, v := range u {
+		if math.IsInf(v, -1) {
+			continue
+		}
+		size := 1.0
+		if x%2 == int(model.Tutor) {
+			size = G
+		}
+		i, t := x/2/r.T, x/2%r.T
+		b := -p.P.PUnplaced
+		if r.allowed[i*r.T+t]&2 != 0 {
+			b = r.indep[i*r.T+t]
+		}
+		λ := v - alpha*price[t]*size
+		if !math.IsInf(cs, 1) {
+			λ = math.Max(λ, b-cs*p.P.WContact*p.Students[i].Priority*float64(max(p.P.ContactTarget, 0)))
+		}
+		r.lambda[x] = λ
+	}
+}
+
+// startSeatPrice sets λ to the seat-price start whose scale α minimises L:
+// L is convex in λ and λ is affine in α, so L is convex in α and a golden-
+// section search (Kiefer 1953) over [0, alphaMax] finds its minimum to within
+// alphaTol in seatSearchSteps evaluations. Each evaluation is a valid bound
+// and counts as an iteration; it returns the smallest (+Inf if ctx was done
+// first).
+func (r *relax) startSeatPrice(ctx context.Context, res *Result) float64 {
+	u, price := r.seatPrices()
+	best, startAlpha := math.Inf(1), 1.0
+	for _, floor := range []float64{math.Inf(1), 1} {
+		fbest := math.Inf(1)
+		eval := func(alpha float64) float64 {
+			if ctx.Err() != nil {
+				return math.Inf(1)
+			}
+			r.setSeatLambda(u, price, alpha, floor)
+			v, _ := r.evaluate()
+			res.Iterations++
+			best = math.Min(best, v)
+			if v < fbest {
+				fbest, startAlpha = v, alpha
+			}
+			return v
+		}
+		const phi = 0.6180339887498949
+		lo, hi := 0.0, alphaMax
+		a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
+		fa, fb := eval(a), eval(b)
+		for range seatSearchSteps - 2 {
+			if fa <= fb {
+				hi, b, fb = b, a, fa
+				a = hi - phi*(hi-lo)
+				fa = eval(a)
+			} else {
+				lo, a, fa = a, b, fb
+				b = lo + phi*(hi-lo)
+				fb = eval(b)
+			}
+		}
+	}
+	r.setSeatLambda(u, price, startAlpha, 1)
+	return best
 }
 
 // teachable reports whether some teacher available in slot t teaches the
