@@ -202,8 +202,9 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 // lagrangian runs the subgradient method from each starting point that
 // applies (docs/model.md §5.1) — from seat prices always, and from IEP
 // shares too when the construction left IEP minutes unmet (then pricing
-// them is what the bound is about) — side by side when there are two
-// workers, and returns the smaller bound with the iterations of both.
+// them is what the bound is about) — sharing the iteration budget, side by
+// side when there are two workers, and returns the smaller bound with the
+// iterations of both.
 func lagrangian(ctx context.Context, p *model.Problem, iterations int, incumbent float64, iepShort bool, workers int) bound.Result {
 	starts := []bound.Start{bound.SeatPrice}
 	if iepShort {
@@ -211,7 +212,7 @@ func lagrangian(ctx context.Context, p *model.Problem, iterations int, incumbent
 	}
 	res := make([]bound.Result, len(starts))
 	run := func(x, w int) {
-		res[x] = bound.Lagrangian(ctx, p, bound.Options{Start: starts[x], Iterations: iterations, Incumbent: incumbent, Workers: w})
+		res[x] = bound.Lagrangian(ctx, p, bound.Options{Start: starts[x], Iterations: iterations / len(starts), Incumbent: incumbent, Workers: w})
 	}
 	if workers >= 2 && len(starts) == 2 {
 		var wg sync.WaitGroup

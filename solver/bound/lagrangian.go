@@ -41,19 +41,27 @@ import (
 	"github.com/weekplan/weekplan/solver/model"
 )
 
-// Tuning of the subgradient method (docs/model.md §5): the step factor
-// starts at theta0 and halves after stallLimit iterations without a better bound; the
-// direction is deflect × subgradient + (1 − deflect) × previous direction;
-// the method stops early when, over checkEvery iterations, the bound closed
-// less than minProgress of its gap to the incumbent.
+// Tuning of the subgradient method (docs/model.md §5, §5.1): the seat-price
+// start searches the price scale over [0, alphaMax] in seatSearchSteps
+// evaluations per floor; the step factor starts at theta0 and halves after
+// stallLimit iterations without a better bound, and the run stops when it
+// falls below thetaMin (seatThetaMin from seat prices); the Polyak target is
+// targetLevel of the way from the incumbent up to the best bound (from seat
+// prices; the incumbent itself from IEP shares); the direction is
+// deflect × subgradient + (1 − deflect) × previous direction; the method
+// stops early when, over checkEvery iterations, the bound closed less than
+// minProgress of its gap to the incumbent.
 const (
 	alphaMax        = 2.0
 	seatSearchSteps = 10
+	targetLevel     = 0.5
 	stallLimit      = 20
 	checkEvery      = 250
 	minProgress     = 0.01
 	deflect         = 0.6
 	theta0          = 1.0
+	thetaMin        = theta0 / 1e6
+	seatThetaMin    = theta0 * 0.03
 )
 
 // Start is where the subgradient method starts λ (docs/model.md §5.1).
@@ -133,6 +141,14 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 		return res
 	}
 	theta := theta0
+	// The seat-price run aims at a level target and stops once the step
+	// factor has shrunk to seatThetaMin; the IEP-share run, whose multipliers
+	// must travel far, aims at the incumbent and runs until the step
+	// vanishes (each measured the better for its start, docs/model.md §5.1).
+	level, thetaStop := 0.0, thetaMin
+	if opt.Start == SeatPrice {
+		level, thetaStop = targetLevel, seatThetaMin
+	}
 	stall := 0
 	lb := opt.Incumbent
 	dir := make([]float64, len(r.grad))
@@ -150,7 +166,7 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 			theta /= 2
 			stall = 0
 		}
-		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < 1e-6 {
+		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < thetaStop {
 			break
 		}
 		// Converged for practical purposes: over the last checkEvery
@@ -173,7 +189,10 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 			dn = norm
 			copy(dir, r.grad)
 		}
-		step := theta * math.Max(v-lb, 1e-3) / dn
+		// Level target: from seat prices halfway between the incumbent
+		// and the best bound, from IEP shares the incumbent.
+		target := lb + level*(best-lb)
+		step := theta * math.Max(v-target, 1e-3) / dn
 		for x := range r.lambda {
 			r.lambda[x] -= step * dir[x]
 		}
