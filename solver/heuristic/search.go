@@ -130,7 +130,9 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 			moves++
 			e.keepBest(best)
 		}
-		e.relocateSlot(rng.IntN(p.T()))
+		t := rng.IntN(p.T())
+		e.relocateSlot(t)
+		e.swapSlot(t)
 		for r := 0; r < rebuilds; r++ {
 			if ctx.Err() != nil {
 				break
@@ -232,6 +234,66 @@ func (e *engine) relocate(i, t int) {
 	if cur.IsSession() && len(sol.Sessions[ref].Members) == 0 {
 		sol.Close(ref)
 	}
+}
+
+// swapSlot tries, for every session in slot t and every student outside it
+// with the session's skill in focus, to exchange the student with one of the
+// members: the member takes the student's place (its session or its
+// independent room), the student the member's seat. It keeps the first
+// exchange that improves the objective for each student. A relocation
+// cannot do this when the session is full, or when the band only has room
+// for one of the two (Schaerf 1999, "A survey of automated timetabling",
+// treats swaps as the companion neighbourhood of moves).
+func (e *engine) swapSlot(t int) {
+	p, sol := e.p, e.sol
+	for j := range p.Teachers {
+		id := sol.Busy(j, t)
+		if id < 0 {
+			continue
+		}
+		for _, i := range p.BySkill[sol.Sessions[id].Skill] {
+			if p.Students[i].Avail[t] && !e.frozen(i, t) && !(sol.Mode(i, t).IsSession() && sol.Ref(i, t) == id) {
+				e.trySwap(i, t, id)
+			}
+		}
+	}
+}
+
+// trySwap exchanges i with the first member of session b whose exchange
+// improves the objective (see swapSlot); it reports whether it did.
+func (e *engine) trySwap(i, t, b int) bool {
+	sol := e.sol
+	mA, a := sol.Mode(i, t), sol.Ref(i, t)
+	if mA == model.None {
+		return false
+	}
+	mB := sol.Sessions[b].Mode
+	e.members = append(e.members[:0], sol.Sessions[b].Members...)
+	for _, o := range e.members {
+		if e.frozen(o, t) {
+			continue
+		}
+		sol.Begin()
+		d := sol.Move(i, t, model.None, -1) + sol.Move(o, t, model.None, -1)
+		ok := sol.CanJoin(i, b)
+		if ok {
+			d += sol.Move(i, t, mB, b)
+			if mA == model.Indep {
+				ok = sol.CanIndep(o, t, a)
+			} else {
+				ok = sol.CanJoin(o, a)
+			}
+		}
+		if ok {
+			d += sol.Move(o, t, mA, a)
+		}
+		if ok && d > eps && e.withinLimit() {
+			sol.Commit()
+			return true
+		}
+		sol.Rollback()
+	}
+	return false
 }
 
 // placeBest moves i (just taken out of a session, so momentarily without a

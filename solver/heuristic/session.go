@@ -52,6 +52,8 @@ type engine struct {
 	// Scratch of optimizeRooms.
 	roomIdx, roomPos, cycle, movers, dests, from []int
 	byRoom                                       [][]int
+	// Scratch of trySwap.
+	members []int
 	// noise, when set, randomises the repair's order and teacher choice.
 	noise *rand.Rand
 	elig  []member
