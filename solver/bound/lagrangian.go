@@ -45,7 +45,8 @@ import (
 // start searches the price scale over [0, alphaMax] in seatSearchSteps
 // evaluations per floor; the step factor starts at theta0 and halves after
 // stallLimit iterations without a better bound, and the run stops when it
-// falls below thetaMin (seatThetaMin from seat prices); the Polyak target is
+// falls below thetaMin (seatThetaMin from seat prices) or after stallStop
+// iterations without a better bound; the Polyak target is
 // targetLevel of the way from the incumbent up to the best bound (from seat
 // prices; the incumbent itself from IEP shares); the direction is
 // deflect × subgradient + (1 − deflect) × previous direction; the method
@@ -56,6 +57,7 @@ const (
 	seatSearchSteps = 10
 	targetLevel     = 0.5
 	stallLimit      = 20
+	stallStop       = 2 * stallLimit
 	checkEvery      = 250
 	minProgress     = 0.01
 	deflect         = 0.6
@@ -149,7 +151,7 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	if opt.Start == SeatPrice {
 		level, thetaStop = targetLevel, seatThetaMin
 	}
-	stall := 0
+	stall, sinceBest := 0, 0
 	lb := opt.Incumbent
 	dir := make([]float64, len(r.grad))
 	lastCheck := math.Inf(1)
@@ -159,14 +161,15 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 		}
 		v, norm := r.evaluate()
 		res.Iterations++
+		sinceBest++
 		if math.IsInf(best, 1) || v < best-1e-9*math.Max(1, math.Abs(best)) {
 			best = v
-			stall = 0
+			stall, sinceBest = 0, 0
 		} else if stall++; stall >= stallLimit {
 			theta /= 2
 			stall = 0
 		}
-		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < thetaStop {
+		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < thetaStop || sinceBest >= stallStop {
 			break
 		}
 		// Converged for practical purposes: over the last checkEvery

@@ -267,10 +267,12 @@ func (e *engine) trySwap(i, t, b int) bool {
 	if mA == model.None {
 		return false
 	}
-	mB := sol.Sessions[b].Mode
-	e.members = append(e.members[:0], sol.Sessions[b].Members...)
+	ss := &sol.Sessions[b]
+	mB, k := ss.Mode, ss.Skill
+	mi := e.p.Students[i].FocusOn(k).Mastery
+	e.members = append(e.members[:0], ss.Members...)
 	for _, o := range e.members {
-		if e.frozen(o, t) {
+		if e.frozen(o, t) || mB == model.Group && !e.bandWithout(mi, b, o) {
 			continue
 		}
 		sol.Begin()
@@ -294,6 +296,19 @@ func (e *engine) trySwap(i, t, b int) bool {
 		sol.Rollback()
 	}
 	return false
+}
+
+// bandWithout reports whether mastery m lies within the level band of every
+// member of group b but o: a cheap test that rules out most exchanges
+// before they are tried.
+func (e *engine) bandWithout(m float64, b, o int) bool {
+	ss := &e.sol.Sessions[b]
+	for _, x := range ss.Members {
+		if x != o && !e.p.InBand(m, e.p.Students[x].FocusOn(ss.Skill).Mastery) {
+			return false
+		}
+	}
+	return true
 }
 
 // placeBest moves i (just taken out of a session, so momentarily without a

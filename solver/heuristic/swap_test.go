@@ -17,7 +17,7 @@ func fullGroup() *model.Problem {
 			WIndep: 0.2, PUnplaced: 1000, ContactTarget: 2},
 		Slots:  []model.Slot{{Minutes: 45}},
 		Skills: []model.Skill{{Subject: 0, Key: 0}}, NumSubjects: 1, NumKeys: 1,
-		Rooms: []model.Room{{Capacity: 10, Stations: 1, Modes: model.Group.Bit() | model.Indep.Bit(), Key: -1, Avail: []bool{true}}},
+		Rooms:    []model.Room{{Capacity: 10, Stations: 1, Modes: model.Group.Bit() | model.Indep.Bit(), Key: -1, Avail: []bool{true}}},
 		Teachers: []model.Teacher{{Subjects: []bool{true}, Limit: 1, Avail: []bool{true}}},
 	}
 	for _, m := range []float64{0.5, 0.6, 0.55} {
