@@ -45,8 +45,8 @@ import (
 // start searches the price scale over [0, alphaMax] in seatSearchSteps
 // evaluations per floor; the step factor starts at theta0 and halves after
 // stallLimit iterations without a better bound, and the run stops when it
-// falls below thetaMin (seatThetaMin from seat prices) or after stallStop
-// iterations without a better bound; the Polyak target is
+// falls below thetaMin (from seat prices: below seatThetaMin, or after
+// stallStop iterations without a better bound); the Polyak target is
 // targetLevel of the way from the incumbent up to the best bound (from seat
 // prices; the incumbent itself from IEP shares); the direction is
 // deflect × subgradient + (1 − deflect) × previous direction; the method
@@ -144,12 +144,13 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	}
 	theta := theta0
 	// The seat-price run aims at a level target and stops once the step
-	// factor has shrunk to seatThetaMin; the IEP-share run, whose multipliers
+	// factor has shrunk to seatThetaMin or the bound has stalled; the
+	// IEP-share run, whose multipliers
 	// must travel far, aims at the incumbent and runs until the step
 	// vanishes (each measured the better for its start, docs/model.md §5.1).
-	level, thetaStop := 0.0, thetaMin
+	level, thetaStop, stalled := 0.0, thetaMin, math.MaxInt
 	if opt.Start == SeatPrice {
-		level, thetaStop = targetLevel, seatThetaMin
+		level, thetaStop, stalled = targetLevel, seatThetaMin, stallStop
 	}
 	stall, sinceBest := 0, 0
 	lb := opt.Incumbent
@@ -169,7 +170,7 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 			theta /= 2
 			stall = 0
 		}
-		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < thetaStop || sinceBest >= stallStop {
+		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < thetaStop || sinceBest >= stalled {
 			break
 		}
 		// Converged for practical purposes: over the last checkEvery

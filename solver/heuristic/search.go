@@ -2,7 +2,9 @@ package heuristic
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/weekplan/weekplan/solver/model"
 )
@@ -244,6 +246,10 @@ func (e *engine) relocate(i, t int) {
 // cannot do this when the session is full, or when the band only has room
 // for one of the two (Schaerf 1999, "A survey of automated timetabling",
 // treats swaps as the companion neighbourhood of moves).
+//
+// For a small group only students whose mastery lies within the band of all
+// members but one can take a seat: the candidates are a window of the skill's
+// students, who are sorted by mastery (BySkill), found by binary search.
 func (e *engine) swapSlot(t int) {
 	p, sol := e.p, e.sol
 	for j := range p.Teachers {
@@ -251,12 +257,47 @@ func (e *engine) swapSlot(t int) {
 		if id < 0 {
 			continue
 		}
-		for _, i := range p.BySkill[sol.Sessions[id].Skill] {
+		ss := &sol.Sessions[id]
+		list := p.BySkill[ss.Skill]
+		if ss.Mode == model.Group && len(ss.Members) >= 2 {
+			list = e.bandWindow(ss, list)
+		}
+		for _, i := range list {
 			if p.Students[i].Avail[t] && !e.frozen(i, t) && !(sol.Mode(i, t).IsSession() && sol.Ref(i, t) == id) {
 				e.trySwap(i, t, id)
 			}
 		}
 	}
+}
+
+// bandWindow returns the part of list (the students of the group's skill,
+// by increasing mastery) whose mastery lies within the level band of the
+// group's second-lowest and second-highest members: whoever of the members
+// leaves, a newcomer must be within the band of those two.
+func (e *engine) bandWindow(ss *model.Session, list []int) []int {
+	p := e.p
+	mastery := func(i int) float64 { return p.Students[i].FocusOn(ss.Skill).Mastery }
+	lo1, lo2, hi1, hi2 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, x := range ss.Members {
+		m := mastery(x)
+		if m < lo1 {
+			lo1, lo2 = m, lo1
+		} else if m < lo2 {
+			lo2 = m
+		}
+		if m > hi1 {
+			hi1, hi2 = m, hi1
+		} else if m > hi2 {
+			hi2 = m
+		}
+	}
+	band := p.P.LevelBand + model.BandTol
+	from := sort.Search(len(list), func(x int) bool { return mastery(list[x]) >= hi2-band })
+	to := sort.Search(len(list), func(x int) bool { return mastery(list[x]) > lo2+band })
+	if from >= to {
+		return nil
+	}
+	return list[from:to]
 }
 
 // trySwap exchanges i with the first member of session b whose exchange
@@ -273,6 +314,12 @@ func (e *engine) trySwap(i, t, b int) bool {
 	e.members = append(e.members[:0], ss.Members...)
 	for _, o := range e.members {
 		if e.frozen(o, t) || mB == model.Group && !e.bandWithout(mi, b, o) {
+			continue
+		}
+		// A member's value does not depend on the other members, so the
+		// exchange changes the objective by the two moves' own deltas:
+		// only a gain is worth the feasibility test, which needs the moves.
+		if sol.DeltaMove(i, t, mB, b)+sol.DeltaMove(o, t, mA, a) <= eps {
 			continue
 		}
 		sol.Begin()
