@@ -145,13 +145,14 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	// instead was measured to converge more slowly.) A stable re-solve aims
 	// them at the construction's objective too, so that its bound is the
 	// fresh solve's.
-	incumbent := sol.Objective()
+	incumbent, iepShort := sol.Objective(), shortMinutes(sol)
 	if opt.Previous != nil {
-		incumbent = constructionObjective(ctx, c.p, incumbent)
+		incumbent, iepShort = constructionObjective(ctx, c.p, sol)
 	}
-	b := lagrangian(ctx, c.p, boundIterations(effort, len(inst.Students)*len(inst.Slots)), incumbent, shortMinutes(sol), workers)
+	b := lagrangian(ctx, c.p, boundIterations(effort, len(inst.Students)*len(inst.Slots)), incumbent, iepShort, workers)
 	res.BoundIterations = b.Iterations
-	// The capacity bound (§5.2) is cheap and, on large schools, the tighter.
+	// The capacity bound (§5.2) is cheap and guards against a Lagrangian cut
+	// short by the context.
 	if cb := bound.Capacity(c.p); !b.Valid || cb < b.Value {
 		b.Value, b.Valid = cb, true
 	}

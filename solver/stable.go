@@ -98,16 +98,17 @@ func (c *compiled) reference(prev *Schedule) (*model.Reference, error) {
 	return ref, nil
 }
 
-// constructionObjective is the objective of the greedy construction of p, or
-// fallback if it fails. A stable solve gives it to the bound as the
+// constructionObjective is the objective of the greedy construction of p,
+// and whether it leaves IEP minutes unmet (which decides the bound's starts),
+// or fallback's if it fails. A stable solve gives it to the bound as the
 // incumbent, as a fresh solve does, so that the bound depends only on the
 // instance and the effort, not on the previous version: an unchanged week
 // solved again against its own version is that version, bound included, and
 // a stable and a fresh version of one week report the same bound.
-func constructionObjective(ctx context.Context, p *model.Problem, fallback float64) float64 {
+func constructionObjective(ctx context.Context, p *model.Problem, fallback *model.Solution) (float64, bool) {
 	sol, _, err := heuristic.Construct(ctx, p)
 	if err != nil {
-		return fallback
+		sol = fallback
 	}
-	return sol.Objective()
+	return sol.Objective(), shortMinutes(sol)
 }

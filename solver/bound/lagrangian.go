@@ -70,9 +70,9 @@ const (
 type Start int
 
 const (
-	// SeatPrice starts from the per-slot prices of a seat in a session at
-	// which the relaxation balances when teacher time is the scarce resource;
-	// it converges in a few hundred iterations on schools of any size.
+	// SeatPrice starts from per-slot prices of a seat in a session, scaled
+	// by a line search on L: where teacher time is the scarce resource, the
+	// start alone is a tight bound on schools of any size.
 	SeatPrice Start = iota
 	// IEPShare starts from each student's IEP value of a session spread over
 	// its free slots; it suits schools whose objective is dominated by IEP
@@ -145,9 +145,9 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	theta := theta0
 	// The seat-price run aims at a level target and stops once the step
 	// factor has shrunk to seatThetaMin or the bound has stalled; the
-	// IEP-share run, whose multipliers
-	// must travel far, aims at the incumbent and runs until the step
-	// vanishes (each measured the better for its start, docs/model.md §5.1).
+	// IEP-share run, whose multipliers must travel far, aims at the
+	// incumbent and runs until the step vanishes (each measured the better
+	// for its start, docs/model.md §5.1).
 	level, thetaStop, stalled := 0.0, thetaMin, math.MaxInt
 	if opt.Start == SeatPrice {
 		level, thetaStop, stalled = targetLevel, seatThetaMin, stallStop
@@ -413,12 +413,15 @@ func (r *relax) seatsPerSession() int {
 	return max(r.p.P.GroupMax, r.p.P.TutoringMax, 1)
 }
 
-// setSeatLambda sets λ[i,t,m] = u[i,t,m] − α·π_t·size(m), size 1 for a
-// seat in a group and G for a tutoring session (a whole session's seats):
-// every member's reduced value on its best skill is then the seat price, so
-// each teacher's session is worth at most G·α·π_t, and the student side
-// keeps what a student gains above the price.
-func (r *relax) setSeatLambda(u, price []float64, alpha, cs float64) {
+// setSeatLambda sets λ[i,t,m] = max(b[i,t] − floor·c_i, u[i,t,m] −
+// α·π_t·size(m)), size 1 for a seat in a group and G for a tutoring session
+// (a whole session's seats), c_i the student's full contact value and b its
+// best value outside a session. With floor = +Inf every member's reduced
+// value on its best skill is the seat price, so each teacher's session is
+// worth at most G·α·π_t and the student side keeps what a student gains
+// above the price; floor = 1 stops a student who will get no seat from
+// claiming one for its contact value.
+func (r *relax) setSeatLambda(u, price []float64, alpha, floor float64) {
 	p := r.p
 	G := float64(r.seatsPerSession())
 	for x, v := range u {
@@ -435,19 +438,22 @@ func (r *relax) setSeatLambda(u, price []float64, alpha, cs float64) {
 			b = r.indep[i*r.T+t]
 		}
 		λ := v - alpha*price[t]*size
-		if !math.IsInf(cs, 1) {
-			λ = math.Max(λ, b-cs*p.P.WContact*p.Students[i].Priority*float64(max(p.P.ContactTarget, 0)))
+		if !math.IsInf(floor, 1) {
+			λ = math.Max(λ, b-floor*p.P.WContact*p.Students[i].Priority*float64(max(p.P.ContactTarget, 0)))
 		}
 		r.lambda[x] = λ
 	}
 }
 
-// startSeatPrice sets λ to the seat-price start whose scale α minimises L:
-// L is convex in λ and λ is affine in α, so L is convex in α and a golden-
-// section search (Kiefer 1953) over [0, alphaMax] finds its minimum to within
-// alphaTol in seatSearchSteps evaluations. Each evaluation is a valid bound
-// and counts as an iteration; it returns the smallest (+Inf if ctx was done
-// first).
+// startSeatPrice searches the scale α of the seat-price start for each
+// floor (+Inf, then 1): L is convex in λ and λ is affine in α, so L is
+// convex in α and a golden-section search (Kiefer 1953) over [0, alphaMax]
+// finds its minimum to about 1 % of the interval in seatSearchSteps
+// evaluations. Each evaluation is a valid bound and counts as an iteration
+// (all 2·seatSearchSteps are made, whatever the budget); it returns the
+// smallest (+Inf if ctx was done first) and leaves λ at the best point of the
+// floor-1 search, from which the subgradient steps go further (docs/model.md
+// §5.1).
 func (r *relax) startSeatPrice(ctx context.Context, res *Result) float64 {
 	u, price := r.seatPrices()
 	best, startAlpha := math.Inf(1), 1.0
