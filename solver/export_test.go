@@ -27,3 +27,14 @@ func Bounds(inst *Instance, iterations int, incumbent float64) (EachBound, error
 	}
 	return EachBound{Capacity: bound.Capacity(c.p), SeatPrice: lag(bound.SeatPrice), IEPShare: lag(bound.IEPShare)}, nil
 }
+
+// CombinedLagrangian returns, for tests, the Lagrangian bound as Solve
+// computes it (lagrangian): both starts when iepShort, sharing iterations.
+func CombinedLagrangian(inst *Instance, iterations int, incumbent float64, iepShort bool, workers int) (float64, int, error) {
+	c, err := compile(inst)
+	if err != nil {
+		return 0, 0, err
+	}
+	r := lagrangian(context.Background(), c.p, iterations, incumbent, iepShort, workers)
+	return r.Value, r.Iterations, nil
+}

@@ -250,3 +250,40 @@ func TestSeatPriceStartTighterThanCapacity(t *testing.T) {
 		})
 	}
 }
+
+// TestCombinedLagrangianIsTheSmallerRun checks how Solve combines the
+// Lagrangian's starts (docs/model.md §5.1): without unmet IEP minutes only
+// the seat-price run counts; with them both runs share the iteration budget
+// and the smaller bound is reported — the same with one worker or two.
+func TestCombinedLagrangianIsTheSmallerRun(t *testing.T) {
+	inst := benchInstance(t, "tiny-30-seed101")
+	const iterations, incumbent = 400, -510.0
+	half, err := solver.Bounds(inst, iterations/2, incumbent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := solver.Bounds(inst, iterations, incumbent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seatOnly, _, err := solver.CombinedLagrangian(inst, iterations, incumbent, false, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seatOnly != full.SeatPrice {
+		t.Errorf("without unmet IEP minutes: bound %v, want the seat-price run's %v", seatOnly, full.SeatPrice)
+	}
+	want := math.Min(half.SeatPrice, half.IEPShare)
+	for _, workers := range []int{1, 2} {
+		got, its, err := solver.CombinedLagrangian(inst, iterations, incumbent, true, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%d worker(s): bound %v, want the smaller of the two half-budget runs (seat prices %v, IEP shares %v)", workers, got, half.SeatPrice, half.IEPShare)
+		}
+		if its > iterations {
+			t.Errorf("%d worker(s): %d iterations for a budget of %d", workers, its, iterations)
+		}
+	}
+}

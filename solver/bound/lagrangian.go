@@ -25,11 +25,13 @@
 // (contact and IEP minutes), solved per student by dynamic programming over
 // slots.
 //
-// λ is improved by the subgradient method with the Polyak step of Held,
-// Wolfe & Crowder (1974), "Validation of subgradient optimization",
-// Mathematical Programming 6, using the incumbent as the target and halving
-// the step factor when the bound stalls. Every evaluated L(λ) is a valid
-// bound; the smallest is returned.
+// λ starts from seat prices scaled by a line search on L, or from IEP
+// shares (Start), and is improved by the subgradient method with the Polyak
+// step of Held, Wolfe & Crowder (1974), "Validation of subgradient
+// optimization", Mathematical Programming 6, aiming at a level between the
+// incumbent and the best bound (from seat prices) or at the incumbent (from
+// IEP shares), and halving the step factor when the bound stalls. Every
+// evaluated L(λ) is a valid bound; the smallest is returned.
 package bound
 
 import (
