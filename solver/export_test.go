@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/weekplan/weekplan/solver/bound"
+	"github.com/weekplan/weekplan/solver/heuristic"
+	"github.com/weekplan/weekplan/solver/model"
 )
 
 // EachBound holds every proven bound of an instance computed on its own.
@@ -37,4 +39,36 @@ func CombinedLagrangian(inst *Instance, iterations int, incumbent float64, iepSh
 	}
 	r := lagrangian(context.Background(), c.p, iterations, incumbent, iepShort, workers)
 	return r.Value, r.Iterations, nil
+}
+
+// MeetChains builds one schedule of inst per entry of iters — the
+// construction improved by iters[c] search iterations with seed 1 — and
+// ends a leg of the search on them (meet). It returns the objectives before
+// and after, the winner's index, and whether every schedule afterwards
+// equals the winner's placement for placement.
+func MeetChains(inst *Instance, iters []int) (before, after []float64, win int, same bool, err error) {
+	c, err := compile(inst)
+	if err != nil {
+		return nil, nil, 0, false, err
+	}
+	sol, _, err := heuristic.Construct(context.Background(), c.p)
+	if err != nil {
+		return nil, nil, 0, false, err
+	}
+	sols := make([]*model.Solution, len(iters))
+	for x, n := range iters {
+		sols[x] = sol.Clone()
+		if n > 0 {
+			heuristic.Improve(context.Background(), sols[x], heuristic.Options{Seed: 1, Effort: n})
+		}
+		before = append(before, sols[x].Objective())
+	}
+	win = meet(sols)
+	same = true
+	want := c.decode(sols[win])
+	for _, s := range sols {
+		after = append(after, s.Objective())
+		same = same && Churn(inst, want, c.decode(s)) == 0
+	}
+	return before, after, win, same, nil
 }

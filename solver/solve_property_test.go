@@ -287,3 +287,31 @@ func TestCombinedLagrangianIsTheSmallerRun(t *testing.T) {
 		}
 	}
 }
+
+// TestMeetSharesTheBestChain checks the end of a leg of the search
+// (docs/model.md §4.2): every chain goes on from the best schedule of all —
+// a copy placement for placement — and a tie goes to the first chain with
+// the best objective.
+func TestMeetSharesTheBestChain(t *testing.T) {
+	inst := benchInstance(t, "small-60-seed101")
+	// Chains 1 and 2 run the same search, so they tie above chain 0 (the
+	// construction) and chain 3 (a shorter search).
+	before, after, win, same, err := solver.MeetChains(inst, []int{0, 6, 6, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(before[1] == before[2] && before[1] > before[0] && before[1] > before[3]) {
+		t.Fatalf("set-up: objectives %v, want chains 1 and 2 tied above the others", before)
+	}
+	if win != 1 {
+		t.Errorf("winner %d, want 1 (the first of the tied best chains; objectives %v)", win, before)
+	}
+	for c, obj := range after {
+		if obj != before[1] {
+			t.Errorf("chain %d goes on from objective %v, want the best %v", c, obj, before[1])
+		}
+	}
+	if !same {
+		t.Error("after the meeting the chains' schedules differ from the winner's")
+	}
+}

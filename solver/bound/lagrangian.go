@@ -679,14 +679,15 @@ func relaxedValue(p *model.Problem, i, t int, m model.Mode, k int) float64 {
 // the maximum over windows is exact for this relaxation. buf is in mastery
 // order (BySkill's order).
 func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sessionBest) []int {
-	hiAll := p.P.TutoringMax
+	loAll := 1
 	if m == model.Group {
-		hiAll = p.P.GroupMax
+		loAll = max(1, p.P.GroupMin)
 	}
-	// A candidate whose weight is at most −(hi−1)·maxW is in no set of
-	// positive weight (the others add at most (hi−1)·maxW), and only sets of
-	// positive weight are ever taken: leaving such candidates out of the
-	// sort changes no result.
+	// Only sets of positive weight are ever taken. A set holds a candidate
+	// of weight w ≤ 0 only among its loAll largest (beyond them only
+	// positive weights join), so with at most loAll−1 others, each at most
+	// maxW: a candidate with w ≤ −(loAll−1)·maxW is in no set of positive
+	// weight, and leaving such candidates out of the sort changes no result.
 	maxW := math.Inf(-1)
 	for x := range buf {
 		maxW = math.Max(maxW, buf[x].w)
@@ -694,7 +695,7 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sess
 	if maxW <= 0 {
 		return order[:0]
 	}
-	cut := -float64(max(hiAll-1, 0)) * maxW
+	cut := -float64(max(loAll-1, 0)) * maxW
 	order = order[:0]
 	for x := range buf {
 		if buf[x].w > cut {
