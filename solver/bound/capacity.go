@@ -58,29 +58,21 @@ func Capacity(p *model.Problem) float64 {
 			roomOK[t*2+int(model.Tutor)] = false
 		}
 	}
+	teachersAt, weekSessions := teacherSupply(p)
 	// subjectAt[t*NumSubjects+s]: a teacher of subject s is available in t.
 	subjectAt := make([]bool, T*p.NumSubjects)
-	teachersAt := make([]int, T)
-	weekSessions := 0
 	for j := range p.Teachers {
 		tc := &p.Teachers[j]
-		if tc.Limit <= 0 {
-			continue
-		}
-		avail := 0
-		for t := 0; t < T; t++ {
+		for t := 0; t < T && tc.Limit > 0; t++ {
 			if !tc.Avail[t] {
 				continue
 			}
-			avail++
-			teachersAt[t]++
 			for s, ok := range tc.Subjects {
 				if ok {
 					subjectAt[t*p.NumSubjects+s] = true
 				}
 			}
 		}
-		weekSessions += min(tc.Limit, avail)
 	}
 	total := 0.0
 	surplus := make([][]float64, T)
@@ -162,4 +154,26 @@ func cmpDesc(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// teacherSupply counts, per slot, the teachers available then who may lead
+// a session at all (weekly limit above 0), and the sessions the week can
+// hold: Σ_j min(L_j, available slots of j).
+func teacherSupply(p *model.Problem) (teachersAt []int, week int) {
+	teachersAt = make([]int, p.T())
+	for j := range p.Teachers {
+		tc := &p.Teachers[j]
+		if tc.Limit <= 0 {
+			continue
+		}
+		avail := 0
+		for t := range teachersAt {
+			if tc.Avail[t] {
+				teachersAt[t]++
+				avail++
+			}
+		}
+		week += min(tc.Limit, avail)
+	}
+	return teachersAt, week
 }

@@ -368,22 +368,10 @@ func (r *relax) seatPrices() (u, price []float64) {
 			}
 		}
 	}
-	teachersAt := make([]int, T)
-	avail, week := 0, 0
-	for j := range p.Teachers {
-		tc := &p.Teachers[j]
-		if tc.Limit <= 0 {
-			continue
-		}
-		a := 0
-		for t := 0; t < T; t++ {
-			if tc.Avail[t] {
-				teachersAt[t]++
-				a++
-			}
-		}
-		avail += a
-		week += min(a, tc.Limit)
+	teachersAt, week := teacherSupply(p)
+	avail := 0
+	for _, n := range teachersAt {
+		avail += n
 	}
 	ratio := 0.0
 	if avail > 0 {
