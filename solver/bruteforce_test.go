@@ -155,3 +155,67 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 		})
 	}
 }
+
+// TestRoomPricesCloseTheBound checks the room prices of the Lagrangian
+// (docs/model.md §5.4) on a school with no teacher and one slot where three
+// students all prefer the reading library, which seats one: the optimum is
+// one student there (w_indep + w_interest = 0.5) and two in the hall (0.2
+// each), 0.9. Without room prices every bound counts the library for all
+// three (1.5); priced at 0.3 a seat, the bound meets the optimum, and Solve
+// proves the schedule optimal — also when one student may use the library
+// only (it needs an accessible room), and when the library seats two and
+// one student is pinned there (its seat is taken: the other two compete for
+// one, optimum 1.2).
+func TestRoomPricesCloseTheBound(t *testing.T) {
+	school := func(mod func(*solver.Instance)) *solver.Instance {
+		inst := &solver.Instance{
+			Format: solver.InstanceFormat, School: solver.School{ID: "rooms"}, WeekStart: "2026-11-30",
+			Slots:  []solver.Slot{{ID: "mon-1", Day: "mon", Start: "09:00", Minutes: 45}},
+			Skills: []solver.Skill{{ID: "r.1", Subject: "reading", Seq: 1}},
+			Rooms: []solver.Room{
+				{ID: "lib", Capacity: 1, Stations: intp(0), Modes: []solver.Mode{solver.Independent}, Topic: "reading", Accessible: true},
+				{ID: "hall", Capacity: 3, Stations: intp(0), Modes: []solver.Mode{solver.Independent}},
+			},
+		}
+		for _, id := range []string{"s-1", "s-2", "s-3"} {
+			inst.Students = append(inst.Students, solver.Student{ID: id, Interests: map[string]float64{"reading": 1}})
+		}
+		if mod != nil {
+			mod(inst)
+		}
+		return inst
+	}
+	cases := []struct {
+		name    string
+		mod     func(*solver.Instance)
+		optimum float64
+	}{
+		{"three want one seat", nil, 0.9},
+		{"one needs the accessible library", func(inst *solver.Instance) { inst.Students[1].NeedsAccessible = true }, 0.9},
+		{"one is pinned to the library", func(inst *solver.Instance) {
+			inst.Rooms[0].Capacity = 2
+			inst.Pins = []solver.Pin{{Student: "s-3", Slot: "mon-1", Room: "lib"}}
+		}, 1.2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inst, optimum := school(tc.mod), tc.optimum
+			res := solveOK(t, inst, solver.Options{Effort: 5})
+			tol := 1e-6
+			if math.Abs(res.Score.Total-optimum) > tol {
+				t.Errorf("objective %v, want the optimum %v", res.Score.Total, optimum)
+			}
+			if !res.HasBound || math.Abs(res.Bound-optimum) > tol || !res.Optimal {
+				t.Errorf("bound %v (proven %v, optimal %v), want %v proven optimal", res.Bound, res.HasBound, res.Optimal, optimum)
+			}
+			b, err := solver.Bounds(inst, 20, res.Score.Total)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Capacity < 1.5-tol || b.Capacity <= optimum+0.1 {
+				t.Errorf("capacity bound %v: it does not price rooms and should count 1.5", b.Capacity)
+			}
+			checkEachBound(t, b, optimum, "the optimum")
+		})
+	}
+}

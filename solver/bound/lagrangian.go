@@ -23,7 +23,8 @@
 // sizes and the level band; focus skills; student availability, pins' modes,
 // accessible independent rooms; and the exact concave cross-slot terms
 // (contact and IEP minutes), solved per student by dynamic programming over
-// slots.
+// slots. Room capacities for independent work are dualised too, with prices
+// set once, at the best λ, to clear each slot's market for seats (rooms.go).
 //
 // λ starts from seat prices scaled by a line search on L, or from IEP
 // shares (Start), and is improved by the subgradient method with the Polyak
@@ -130,6 +131,12 @@ type relax struct {
 	nfocus  int
 	mastery []float64
 	base    []float64
+	rooms   roomPrices
+	// bestValue is the smallest L evaluated so far, at bestLambda (μ = 0)
+	// where the students chose independent work as in bestChose.
+	bestValue  float64
+	bestLambda []float64
+	bestChose  []bool
 }
 
 // Lagrangian returns the best Lagrangian bound found within opt.Iterations
@@ -205,6 +212,13 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	}
 	if math.IsInf(best, 1) {
 		return res
+	}
+	// Room prices (rooms.go) at the best λ: one evaluation more.
+	if ctx.Err() == nil {
+		if v := r.priceBestRooms(); v < best {
+			best = v
+		}
+		res.Iterations++
 	}
 	// A small margin absorbs floating-point rounding in the sums.
 	res.Value = best + 1e-9*math.Max(1, math.Abs(best))
@@ -309,6 +323,10 @@ func newRelax(p *model.Problem, workers int) *relax {
 			r.allowed[k] = mask
 		}
 	}
+	r.initRooms()
+	r.bestValue = math.Inf(1)
+	r.bestLambda = make([]float64, len(r.lambda))
+	r.bestChose = make([]bool, S*T)
 	return r
 }
 
@@ -517,13 +535,34 @@ func (r *relax) evaluate() (float64, float64) {
 	for x := range r.grad {
 		r.grad[x] = 0
 	}
+	r.priceRooms()
 	teacher := r.teacherSide()
 	student := r.studentSide()
 	norm := 0.0
 	for _, g := range r.grad {
 		norm += g * g
 	}
-	return teacher + student, norm
+	v := teacher + student + r.roomValue()
+	if v < r.bestValue {
+		r.bestValue = v
+		copy(r.bestLambda, r.lambda)
+		copy(r.bestChose, r.rooms.chose)
+	}
+	return v, norm
+}
+
+// priceBestRooms evaluates L once more at the best λ so far with the room
+// prices that clear the independent students' market there (clearRooms)
+// and returns the value, or +Inf if there is no room to price.
+func (r *relax) priceBestRooms() float64 {
+	if math.IsInf(r.bestValue, 1) || len(r.rooms.classes) == 0 {
+		return math.Inf(1)
+	}
+	copy(r.lambda, r.bestLambda)
+	r.clearRooms(slices.Clone(r.bestChose))
+	v, _ := r.evaluate()
+	clear(r.rooms.mu)
+	return v
 }
 
 // parallel runs f(0..n-1) on the workers; f must write disjoint data.

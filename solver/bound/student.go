@@ -157,6 +157,8 @@ func (r *relax) student(i int, sc *dpScratch) float64 {
 		node := &sc.layers[t][bx]
 		if node.choice >= 2 {
 			r.grad[(i*r.T+t-1)*2+int(node.choice-2)] += 1
+		} else if node.choice == 1 {
+			r.rooms.chose[i*r.T+t-1] = true
 		}
 		bx = int(node.prev)
 	}
@@ -238,6 +240,8 @@ func (r *relax) studentDense(i int, sc *dpScratch) float64 {
 		ch := c % 8
 		if ch >= 2 {
 			r.grad[(i*r.T+t-1)*2+int(ch-2)] += 1
+		} else if ch == 1 {
+			r.rooms.chose[i*r.T+t-1] = true
 		}
 		bn -= int(c / 8)
 	}
