@@ -132,8 +132,9 @@ type relax struct {
 	mastery []float64
 	base    []float64
 	rooms   roomPrices
-	// bestValue is the smallest L evaluated so far, at bestLambda (μ = 0)
-	// where the students chose independent work as in bestChose.
+	// bestValue is the smallest L evaluated so far, at bestLambda, where
+	// the students chose independent work as in bestChose (room prices are
+	// 0 until the last evaluation).
 	bestValue  float64
 	bestLambda []float64
 	bestChose  []bool
@@ -559,7 +560,7 @@ func (r *relax) priceBestRooms() float64 {
 		return math.Inf(1)
 	}
 	copy(r.lambda, r.bestLambda)
-	r.clearRooms(slices.Clone(r.bestChose))
+	r.clearRooms(r.bestChose)
 	v, _ := r.evaluate()
 	clear(r.rooms.mu)
 	return v

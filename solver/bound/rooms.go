@@ -41,9 +41,8 @@ type roomPrices struct {
 	// (−1: none), cheapMu its price.
 	cheap   []int
 	cheapMu []float64
-	// fixed[i*T+t] is the part of i's independent value that does not
-	// depend on the room: w_indep plus continuity.
-	fixed []float64
+	// stable[i*T+t]: i earns the continuity term for independent work in t.
+	stable []bool
 	// pinRoom[i*T+t] is the room a pin names, or −1.
 	pinRoom []int32
 	// room[i*T+t] is the room of i's best independent choice; chose[i*T+t]
@@ -78,7 +77,7 @@ func (r *relax) initRooms() {
 	rp.mu = make([]float64, len(p.Rooms)*T)
 	rp.cheap = make([]int, T*len(rp.classes))
 	rp.cheapMu = make([]float64, T*len(rp.classes))
-	rp.fixed = make([]float64, r.S*T)
+	rp.stable = make([]bool, r.S*T)
 	rp.pinRoom = make([]int32, r.S*T)
 	rp.room = make([]int32, r.S*T)
 	rp.chose = make([]bool, r.S*T)
@@ -86,10 +85,7 @@ func (r *relax) initRooms() {
 		for t := 0; t < T; t++ {
 			k := i*T + t
 			rp.pinRoom[k], rp.room[k] = -1, -1
-			rp.fixed[k] = p.P.WIndep
-			if p.Stable(i, t, model.Indep, -1) {
-				rp.fixed[k] += p.P.WStable
-			}
+			rp.stable[k] = p.Stable(i, t, model.Indep, -1)
 			if pn := p.Pin(i, t); pn != nil && pn.Room >= 0 {
 				rp.pinRoom[k] = int32(pn.Room)
 			}
@@ -97,16 +93,22 @@ func (r *relax) initRooms() {
 	}
 }
 
-// classValue is student i's independent value in a room of class c in slot
-// t before the price, or −Inf if the class is closed to i.
+// classValue is student i's independent value in a room of class c in the
+// slot of student-slot k before the price, or −Inf if the class is closed to
+// i. It sums the terms in model.Problem.IndepValue's order, so that with
+// zero prices the bound is bit for bit the one without them.
 func (r *relax) classValue(i, k int, c *roomClass) float64 {
-	st := &r.p.Students[i]
+	p := r.p
+	st := &p.Students[i]
 	if st.NeedsAccessible && !c.accessible {
 		return math.Inf(-1)
 	}
-	v := r.rooms.fixed[k]
+	v := p.P.WIndep
 	if c.key >= 0 {
-		v += r.p.P.WInterest * st.Interest[c.key]
+		v += p.P.WInterest * st.Interest[c.key]
+	}
+	if r.rooms.stable[k] {
+		v += p.P.WStable
 	}
 	return v
 }
