@@ -1,7 +1,9 @@
 package solver_test
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/weekplan/weekplan/solver"
@@ -217,5 +219,101 @@ func TestRoomPricesCloseTheBound(t *testing.T) {
 			}
 			checkEachBound(t, b, optimum, "the optimum")
 		})
+	}
+}
+
+// TestBoundKnowsLoneStudentsCannotGroup checks that the bound counts IEP
+// group minutes no group can give (docs/model.md §5): s-3's only focus
+// skill in math is m.2, which no one else works on, so its 45 minimum
+// group minutes cost 450 in every schedule. Without taking the group out of
+// s-3's choices the student side claims a group for it and the bound sits
+// about 450 above the optimum; with it, Solve proves its schedule optimal.
+// The same holds when s-1 also works on m.2 (a goal) but outside the level
+// band, and when it is within the band but s-3's max_group_size is below
+// group_min.
+func TestBoundKnowsLoneStudentsCannotGroup(t *testing.T) {
+	cases := []struct {
+		name string
+		mod  func(*solver.Instance)
+	}{
+		{"no peer", nil},
+		{"peer outside the band", func(inst *solver.Instance) {
+			inst.Students[0].Progress["m.2"], inst.Students[0].Goals = 0.5, []string{"m.2"}
+		}},
+		{"max group size below group_min", func(inst *solver.Instance) {
+			inst.Students[0].Progress["m.2"], inst.Students[0].Goals = 0.2, []string{"m.2"}
+			inst.Students[2].MaxGroupSize = intp(1)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inst := handInstance(func(inst *solver.Instance) {
+				inst.Students[2].MinMinutes = map[solver.Mode]int{solver.SmallGroup: 45}
+				if tc.mod != nil {
+					tc.mod(inst)
+				}
+			})
+			opt := bruteForce(t, inst)
+			res := solveOK(t, inst, solver.Options{Effort: 20})
+			tol := 1e-6 * math.Max(1, math.Abs(opt))
+			if math.Abs(res.Score.Total-opt) > tol || !res.Optimal {
+				t.Errorf("objective %v, bound %v (optimal %v); want the optimum %v proven", res.Score.Total, res.Bound, res.Optimal, opt)
+			}
+			// From the first evaluations on, not only once λ has learnt it.
+			b, err := solver.Bounds(inst, 1, res.Score.Total)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("first evaluations: %+v, optimum %v", b, opt)
+			if b.SeatPrice > opt+100 || b.IEPShare > opt+100 {
+				t.Errorf("Lagrangian bounds %+v after one step: the 450 of forced shortfall is not counted (optimum %v)", b, opt)
+			}
+		})
+	}
+}
+
+// TestBoundsAgainstBruteForceRandom checks every bound on its own against
+// the brute-force optimum of 40 random variants of the hand school: random
+// masteries and goals, level band, group_min, max_group_size and minimum
+// minutes — the data that decides which students can share a group, so a
+// bound that drops a choice some schedule makes (docs/model.md §5) would fall
+// below an optimum here. Solve's objective never exceeds the optimum.
+func TestBoundsAgainstBruteForceRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	pick := func(xs ...float64) float64 { return xs[rng.IntN(len(xs))] }
+	for n := range 40 {
+		inst := handInstance(func(inst *solver.Instance) {
+			inst.Policy = map[string]float64{"level_band": pick(0.1, 0.25, 0.5), "group_min": pick(1, 2, 3)}
+			for s := range inst.Students {
+				st := &inst.Students[s]
+				st.Progress = map[string]float64{}
+				for _, k := range []string{"m.1", "m.2", "r.1"} {
+					if rng.IntN(3) > 0 {
+						st.Progress[k] = float64(rng.IntN(10)) / 10
+					}
+				}
+				if rng.IntN(3) == 0 {
+					st.Goals = []string{"m.2"}
+				}
+				if g := rng.IntN(4); g > 0 {
+					st.MaxGroupSize = intp(g)
+				}
+				st.MinMinutes = map[solver.Mode]int{solver.SmallGroup: 45 * rng.IntN(2), solver.Tutoring: 40 * rng.IntN(2)}
+			}
+		})
+		if err := inst.Validate(); err != nil {
+			t.Fatalf("variant %d invalid: %v", n, err)
+		}
+		opt := bruteForce(t, inst)
+		res := solveOK(t, inst, solver.Options{Effort: 5})
+		tol := 1e-6 * math.Max(1, math.Abs(opt))
+		if res.Score.Total > opt+tol {
+			t.Errorf("variant %d: objective %v above the brute-force optimum %v", n, res.Score.Total, opt)
+		}
+		b, err := solver.Bounds(inst, 50, res.Score.Total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEachBound(t, b, opt, fmt.Sprintf("variant %d's brute-force optimum", n))
 	}
 }

@@ -26,8 +26,8 @@
 // slots. Room capacities for independent work are dualised too, with prices
 // set once, at the best λ, to clear each slot's market for seats (rooms.go).
 //
-// λ starts from seat prices scaled by a line search on L, or from IEP
-// shares (Start), and is improved by the subgradient method with the Polyak
+// λ starts from seat prices or from IEP shares (Start), each scaled by a
+// line search on L, and is improved by the subgradient method with the Polyak
 // step of Held, Wolfe & Crowder (1974), "Validation of subgradient
 // optimization", Mathematical Programming 6, aiming at a level between the
 // incumbent and the best bound (from seat prices) or at the incumbent (from
@@ -46,7 +46,8 @@ import (
 
 // Tuning of the subgradient method (docs/model.md §5, §5.1): the seat-price
 // start searches the price scale over [0, alphaMax] in seatSearchSteps
-// evaluations per floor; the step factor starts at theta0 and halves after
+// evaluations per floor, the IEP-share start its scale over [0, betaMax] in
+// as many; the step factor starts at theta0 and halves after
 // stallLimit iterations without a better bound, and the run stops when it
 // falls below thetaMin (from seat prices: below seatThetaMin, or after
 // stallStop iterations without a better bound); the Polyak target is
@@ -57,6 +58,7 @@ import (
 // minProgress of its gap to the incumbent.
 const (
 	alphaMax        = 2.0
+	betaMax         = 16.0
 	seatSearchSteps = 10
 	targetLevel     = 0.5
 	stallLimit      = 20
@@ -148,8 +150,11 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	best := math.Inf(1)
 	res := Result{}
 	if opt.Start == IEPShare {
-		r.startIEPShare()
-	} else if best = r.startSeatPrice(ctx, &res); math.IsInf(best, 1) {
+		best = r.startIEPShare(ctx, &res)
+	} else {
+		best = r.startSeatPrice(ctx, &res)
+	}
+	if math.IsInf(best, 1) {
 		return res
 	}
 	theta := theta0
@@ -166,7 +171,9 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	lb := opt.Incumbent
 	dir := make([]float64, len(r.grad))
 	lastCheck := math.Inf(1)
-	for res.Iterations < max(1, opt.Iterations) {
+	// The last evaluation of the budget is kept for the room prices.
+	budget := max(1, opt.Iterations)
+	for res.Iterations < max(1, budget-1) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -214,8 +221,8 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	if math.IsInf(best, 1) {
 		return res
 	}
-	// Room prices (rooms.go) at the best λ: one evaluation more.
-	if ctx.Err() == nil {
+	// Room prices (rooms.go) at the best λ: the budget's last evaluation.
+	if ctx.Err() == nil && res.Iterations < budget {
 		if v := r.priceBestRooms(); v < best {
 			best = v
 		}
@@ -324,6 +331,7 @@ func newRelax(p *model.Problem, workers int) *relax {
 			r.allowed[k] = mask
 		}
 	}
+	r.dropLoneGroups()
 	r.initRooms()
 	r.bestValue = math.Inf(1)
 	r.bestLambda = make([]float64, len(r.lambda))
@@ -331,12 +339,41 @@ func newRelax(p *model.Problem, workers int) *relax {
 	return r
 }
 
-// startIEPShare sets λ[i,t,m] to −(the IEP minutes' value of a session of
+// startIEPShare sets λ to β times the IEP shares, β found by a
+// golden-section search over [0, betaMax] like the seat prices' scale (L is
+// convex in β): each evaluation is a valid bound and counts as an
+// iteration. It returns the smallest (+Inf if ctx was done first) and leaves
+// λ at the best β. The IEP shares alone were measured to be far from the
+// best point of their ray (the tight public school: L = 1,074 at β = 1,
+// −1,288 at β = 6.2; docs/model.md §5.1).
+func (r *relax) startIEPShare(ctx context.Context, res *Result) float64 {
+	share := r.iepShares()
+	best := math.Inf(1)
+	beta, _ := goldenMin(0, betaMax, seatSearchSteps, func(beta float64) float64 {
+		if ctx.Err() != nil {
+			return math.Inf(1)
+		}
+		for x, v := range share {
+			r.lambda[x] = beta * v
+		}
+		v, _ := r.evaluate()
+		res.Iterations++
+		best = math.Min(best, v)
+		return v
+	})
+	for x, v := range share {
+		r.lambda[x] = beta * v
+	}
+	return best
+}
+
+// iepShares returns λ[i,t,m] = −(the IEP minutes' value of a session of
 // mode m in t, spread evenly over the student's free slots): the student's
 // own marginal value of a session when IEP minutes are at stake.
-func (r *relax) startIEPShare() {
+func (r *relax) iepShares() []float64 {
 	p := r.p
 	T := r.T
+	lambda := make([]float64, len(r.lambda))
 	for i := range p.Students {
 		st := &p.Students[i]
 		free := 0
@@ -353,11 +390,37 @@ func (r *relax) startIEPShare() {
 			for t := 0; t < T; t++ {
 				if st.Avail[t] {
 					v := p.P.PIEPMinute * float64(min(p.Slots[t].Minutes, st.MinMinutes[m])) * share
-					r.lambda[(i*T+t)*2+int(m)] = -v
+					lambda[(i*T+t)*2+int(m)] = -v
 				}
 			}
 		}
 	}
+	return lambda
+}
+
+// goldenMin minimises f, convex on [lo, hi], by golden-section search
+// (Kiefer 1953, "Sequential minimax search for a maximum", Proc. AMS 4) in
+// steps evaluations (at least 2), and returns the better of the last two
+// points and its value.
+func goldenMin(lo, hi float64, steps int, f func(float64) float64) (float64, float64) {
+	const phi = 0.6180339887498949
+	a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
+	fa, fb := f(a), f(b)
+	for range steps - 2 {
+		if fa <= fb {
+			hi, b, fb = b, a, fa
+			a = hi - phi*(hi-lo)
+			fa = f(a)
+		} else {
+			lo, a, fa = a, b, fb
+			b = lo + phi*(hi-lo)
+			fb = f(b)
+		}
+	}
+	if fb < fa {
+		return b, fb
+	}
+	return a, fa
 }
 
 // seatPrices computes, for the seat-price start (docs/model.md §5.1), each
@@ -481,24 +544,73 @@ func (r *relax) startSeatPrice(ctx context.Context, res *Result) float64 {
 			}
 			return v
 		}
-		const phi = 0.6180339887498949
-		lo, hi := 0.0, alphaMax
-		a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
-		fa, fb := eval(a), eval(b)
-		for range seatSearchSteps - 2 {
-			if fa <= fb {
-				hi, b, fb = b, a, fa
-				a = hi - phi*(hi-lo)
-				fa = eval(a)
-			} else {
-				lo, a, fa = a, b, fb
-				b = lo + phi*(hi-lo)
-				fb = eval(b)
-			}
-		}
+		goldenMin(0, alphaMax, seatSearchSteps, eval)
 	}
 	r.setSeatLambda(u, price, startAlpha, 1)
 	return best
+}
+
+// dropLoneGroups takes the small group out of the choices of every
+// student-slot that no legal group can hold: a group in slot t on skill k
+// has at least max(1, GroupMin) members with k in focus, free for a group
+// then, with max_group_size at least GroupMin, and masteries within one
+// level band, and a teacher of k's subject available in t. BySkill lists
+// are in mastery order, so the students that some such window holds are
+// found by sliding one over each list. Dropping a choice no schedule can
+// make leaves the bound valid; without it the student side counts IEP group
+// minutes as reachable until λ has learnt otherwise.
+func (r *relax) dropLoneGroups() {
+	p := r.p
+	T := r.T
+	lo := max(p.P.GroupMin, 1)
+	band := p.P.LevelBand + model.BandTol
+	NS := p.NumSubjects
+	subjectAt := make([]bool, T*NS)
+	for j := range p.Teachers {
+		tc := &p.Teachers[j]
+		for t := 0; t < T && tc.Limit > 0; t++ {
+			for s, ok := range tc.Subjects {
+				if ok && tc.Avail[t] {
+					subjectAt[t*NS+s] = true
+				}
+			}
+		}
+	}
+	held := make([]bool, r.S*T)
+	var list []int // positions in BySkill[k] of the students free for a group
+	for t := 0; t < T; t++ {
+		for k, members := range p.BySkill {
+			if !subjectAt[t*NS+p.Skills[k].Subject] {
+				continue
+			}
+			list = list[:0]
+			for pos, i := range members {
+				if r.allowed[i*T+t]&4 != 0 && p.Students[i].MaxGroup >= lo {
+					list = append(list, pos)
+				}
+			}
+			mastery := r.mastery[r.off[k] : r.off[k]+len(members)]
+			marked, end := -1, 0
+			for a := range list {
+				end = max(end, a)
+				for end+1 < len(list) && mastery[list[end+1]]-mastery[list[a]] <= band {
+					end++
+				}
+				if end-a+1 < lo {
+					continue
+				}
+				for x := max(a, marked+1); x <= end; x++ {
+					held[members[list[x]]*T+t] = true
+				}
+				marked = end
+			}
+		}
+	}
+	for k, ok := range held {
+		if !ok {
+			r.allowed[k] &^= 4
+		}
+	}
 }
 
 // teachable reports whether some teacher available in slot t teaches the
