@@ -1,9 +1,12 @@
 package solver_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/weekplan/weekplan/solver"
@@ -274,14 +277,20 @@ func TestBoundKnowsLoneStudentsCannotGroup(t *testing.T) {
 
 // TestBoundsAgainstBruteForceRandom checks every bound on its own against
 // the brute-force optimum of 40 random variants of the hand school: random
-// masteries and goals, level band, group_min, max_group_size and minimum
-// minutes — the data that decides which students can share a group, so a
-// bound that drops a choice some schedule makes (docs/model.md §5) would fall
-// below an optimum here. Solve's objective never exceeds the optimum.
+// masteries and goals, level band, group_min, max_group_size, minimum
+// minutes, unavailable slots and pins — the data that decides which students
+// can share a group, so a bound that drops a choice some schedule makes
+// (docs/model.md §5) would fall below an optimum here. Solve's objective
+// never exceeds the optimum. Variants Validate rejects are redrawn; a variant
+// Solve rejects (a pinned group no one can join) must have no valid schedule.
 func TestBoundsAgainstBruteForceRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	pick := func(xs ...float64) float64 { return xs[rng.IntN(len(xs))] }
-	for n := range 40 {
+	rejected := 0
+	for n, tries := 0, 0; n < 40; tries++ {
+		if tries > 400 {
+			t.Fatalf("only %d valid variants in %d draws", n, tries)
+		}
 		inst := handInstance(func(inst *solver.Instance) {
 			inst.Policy = map[string]float64{"level_band": pick(0.1, 0.25, 0.5), "group_min": pick(1, 2, 3)}
 			for s := range inst.Students {
@@ -299,13 +308,40 @@ func TestBoundsAgainstBruteForceRandom(t *testing.T) {
 					st.MaxGroupSize = intp(g)
 				}
 				st.MinMinutes = map[solver.Mode]int{solver.SmallGroup: 45 * rng.IntN(2), solver.Tutoring: 40 * rng.IntN(2)}
+				if rng.IntN(4) == 0 {
+					st.Unavailable = []string{inst.Slots[rng.IntN(2)].ID}
+				}
+			}
+			if rng.IntN(2) == 0 {
+				pin := solver.Pin{Student: inst.Students[rng.IntN(3)].ID, Slot: inst.Slots[rng.IntN(2)].ID}
+				switch rng.IntN(4) {
+				case 0:
+					pin.Mode = solver.SmallGroup
+				case 1:
+					pin.Mode, pin.Teacher = solver.Tutoring, "t-1"
+				case 2:
+					pin.Mode, pin.Room = solver.Independent, "lib"
+				}
+				inst.Pins = []solver.Pin{pin}
 			}
 		})
-		if err := inst.Validate(); err != nil {
-			t.Fatalf("variant %d invalid: %v", n, err)
+		if inst.Validate() != nil {
+			continue
 		}
+		res, err := solver.Solve(context.Background(), inst, solver.Options{Effort: 5})
+		if errors.Is(err, solver.ErrInvalidInstance) {
+			// Rejected only if no schedule honours the pins.
+			if opt := bruteForce(t, inst); !math.IsInf(opt, -1) {
+				t.Fatalf("variant %d rejected (%v), but a schedule of objective %v honours it", n, err, opt)
+			}
+			rejected++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("variant %d: %v", n, err)
+		}
+		n++
 		opt := bruteForce(t, inst)
-		res := solveOK(t, inst, solver.Options{Effort: 5})
 		tol := 1e-6 * math.Max(1, math.Abs(opt))
 		if res.Score.Total > opt+tol {
 			t.Errorf("variant %d: objective %v above the brute-force optimum %v", n, res.Score.Total, opt)
@@ -315,5 +351,32 @@ func TestBoundsAgainstBruteForceRandom(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkEachBound(t, b, opt, fmt.Sprintf("variant %d's brute-force optimum", n))
+	}
+	t.Logf("%d variants rejected for pins no schedule honours", rejected)
+}
+
+// TestSolveRejectsUnreachablePinnedGroup checks that a pin to a small group
+// no other student can join — s-3's only math focus skill is m.2, which no
+// one else works on — rejects the instance (H4: no valid schedule exists)
+// with an error naming the pin, as an invalid instance (exit status 2), not
+// as a failure of the solver.
+func TestSolveRejectsUnreachablePinnedGroup(t *testing.T) {
+	inst := handInstance(func(inst *solver.Instance) {
+		inst.Pins = []solver.Pin{
+			{Student: "s-1", Slot: "mon-2", Mode: solver.Tutoring},
+			{Student: "s-3", Slot: "mon-1", Mode: solver.SmallGroup, Teacher: "t-1"},
+		}
+	})
+	if err := inst.Validate(); err != nil {
+		t.Fatalf("the instance rules alone accept it: %v", err)
+	}
+	_, err := solver.Solve(context.Background(), inst, solver.Options{Effort: 5})
+	if !errors.Is(err, solver.ErrInvalidInstance) {
+		t.Fatalf("Solve: %v, want an invalid instance", err)
+	}
+	var ve *solver.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "pins[1]" ||
+		!strings.Contains(ve.Problems[0].Message, "teacher t-1 in slot mon-1 cannot reach group_min 2") {
+		t.Errorf("error %v, want one problem at pins[1] naming the teacher, slot and group_min", err)
 	}
 }

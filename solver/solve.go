@@ -2,6 +2,7 @@ package solver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -120,13 +121,13 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 			return nil, err
 		}
 		if sol, cut, err = heuristic.WarmStart(ctx, c.p, ref); err != nil {
-			return nil, fmt.Errorf("rebuilding the previous schedule: %w", err)
+			return nil, c.rejectPins(err, "rebuilding the previous schedule")
 		}
 		if opt.MaxChurn >= 0 {
 			limit = &heuristic.ChurnLimit{Max: max(opt.MaxChurn, sol.Churn()), Freeze: opt.MaxChurn == 0}
 		}
 	} else if sol, cut, err = heuristic.Construct(ctx, c.p); err != nil {
-		return nil, fmt.Errorf("constructing a schedule: %w", err)
+		return nil, c.rejectPins(err, "constructing a schedule")
 	}
 	res := &Result{ConstructionObjective: sol.Objective(), Stopped: "effort", ForcedChurn: sol.Churn()}
 	if cut {
@@ -346,4 +347,30 @@ func meet(sols []*model.Solution) int {
 		}
 	}
 	return win
+}
+
+// rejectPins turns the engine's report of a small group that pins open but
+// no further student can join (heuristic.PinnedGroupError) into a rejection
+// of the instance naming those pins — they contradict H4, so no valid
+// schedule exists — and wraps any other error with what was being done.
+func (c *compiled) rejectPins(err error, doing string) error {
+	var pe *heuristic.PinnedGroupError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	inst := c.inst
+	slot, teacher := inst.Slots[pe.Slot].ID, inst.Teachers[pe.Teacher].ID
+	msg := fmt.Sprintf("the small group of teacher %s in slot %s cannot reach group_min %d: no other student can join it "+
+		"(focus skill, level band, availability, apart, max_group_size or other pins) (H4)", teacher, slot, c.p.P.GroupMin)
+	var probs []Problem
+	for x, pin := range inst.Pins {
+		group := pin.Mode == SmallGroup || pin.Mode == "" && (pin.Teacher != "" || pin.Skill != "")
+		if pin.Slot == slot && group && (pin.Teacher == "" || pin.Teacher == teacher) {
+			probs = append(probs, Problem{Path: fmt.Sprintf("pins[%d]", x), Message: msg})
+		}
+	}
+	if len(probs) == 0 {
+		probs = []Problem{{Path: "pins", Message: msg}}
+	}
+	return &ValidationError{Problems: probs}
 }

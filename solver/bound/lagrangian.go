@@ -272,6 +272,23 @@ func newRelax(p *model.Problem, workers int) *relax {
 			}
 		}
 	}
+	r.initChoices()
+	r.dropLoneGroups()
+	r.initRooms()
+	r.bestValue = math.Inf(1)
+	r.bestLambda = make([]float64, len(r.lambda))
+	r.bestChose = make([]bool, S*T)
+	return r
+}
+
+// initChoices sets every student-slot's best independent value (indep) and
+// its allowed choices: the modes its availability, the rooms, the teachers'
+// subjects and its pin allow. A pin that leaves no choice (one the
+// relaxation cannot honour) is relaxed to the choices without it.
+func (r *relax) initChoices() {
+	p := r.p
+	T := r.T
+	free := map[int]uint8{} // choices before the pin, of pinned student-slots
 	for i := range p.Students {
 		st := &p.Students[i]
 		for t := 0; t < T; t++ {
@@ -302,12 +319,7 @@ func newRelax(p *model.Problem, workers int) *relax {
 				}
 			}
 			if pn != nil {
-				free := mask
-				defer func(k int) {
-					if r.allowed[k] == 0 { // contradictory pin: relax it
-						r.allowed[k] = free
-					}
-				}(k)
+				free[k] = mask
 				mask &^= 1 // a pinned student-slot is placed
 				switch {
 				case pn.Mode == model.Indep:
@@ -331,12 +343,11 @@ func newRelax(p *model.Problem, workers int) *relax {
 			r.allowed[k] = mask
 		}
 	}
-	r.dropLoneGroups()
-	r.initRooms()
-	r.bestValue = math.Inf(1)
-	r.bestLambda = make([]float64, len(r.lambda))
-	r.bestChose = make([]bool, S*T)
-	return r
+	for k, mask := range free {
+		if r.allowed[k] == 0 {
+			r.allowed[k] = mask
+		}
+	}
 }
 
 // startIEPShare sets λ to β times the IEP shares, β found by a
@@ -607,7 +618,9 @@ func (r *relax) dropLoneGroups() {
 		}
 	}
 	for k, ok := range held {
-		if !ok {
+		// A pin to a group that no legal group can hold leaves the choice
+		// (the relaxation never has a student-slot without one).
+		if !ok && r.allowed[k] != 4 {
 			r.allowed[k] &^= 4
 		}
 	}

@@ -108,12 +108,21 @@ func (e *engine) placePins() error {
 				}
 			}
 			if best < 0 {
-				return fmt.Errorf("pinned small group of teacher %d in slot %d: no compatible student to reach group_min", ss.Teacher, ss.Slot)
+				return &PinnedGroupError{Teacher: ss.Teacher, Slot: ss.Slot}
 			}
 			sol.Move(best, ss.Slot, model.Group, id)
 		}
 	}
 	return nil
+}
+
+// PinnedGroupError reports a small group that pins open (teacher and slot
+// indices) but that no further student can join to reach group_min: the
+// pins contradict H4, and the instance has no valid schedule.
+type PinnedGroupError struct{ Teacher, Slot int }
+
+func (e *PinnedGroupError) Error() string {
+	return fmt.Sprintf("pinned small group of teacher %d in slot %d: no compatible student to reach group_min", e.Teacher, e.Slot)
 }
 
 // indepPin reports whether a pin asks for independent work (or only for a

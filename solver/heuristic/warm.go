@@ -242,7 +242,7 @@ func (e *engine) completeGroups() error {
 		}
 		sol.Rollback()
 		if pinned {
-			return fmt.Errorf("pinned small group of teacher %d in slot %d: no compatible student to reach group_min", ss.Teacher, t)
+			return &PinnedGroupError{Teacher: ss.Teacher, Slot: t}
 		}
 		for _, i := range append([]int(nil), ss.Members...) {
 			sol.Move(i, t, model.None, -1)
