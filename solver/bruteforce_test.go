@@ -233,7 +233,7 @@ func TestRoomPricesCloseTheBound(t *testing.T) {
 // about 450 above the optimum; with it, Solve proves its schedule optimal.
 // The same holds when s-1 also works on m.2 (a goal) but outside the level
 // band, and when it is within the band but s-3's max_group_size is below
-// group_min.
+// group_min or s-3 is to be kept apart from it.
 func TestBoundKnowsLoneStudentsCannotGroup(t *testing.T) {
 	cases := []struct {
 		name string
@@ -246,6 +246,10 @@ func TestBoundKnowsLoneStudentsCannotGroup(t *testing.T) {
 		{"max group size below group_min", func(inst *solver.Instance) {
 			inst.Students[0].Progress["m.2"], inst.Students[0].Goals = 0.2, []string{"m.2"}
 			inst.Students[2].MaxGroupSize = intp(1)
+		}},
+		{"the one peer is apart", func(inst *solver.Instance) {
+			inst.Students[0].Progress["m.2"], inst.Students[0].Goals = 0.2, []string{"m.2"}
+			inst.Students[2].Apart = []string{"s-1"}
 		}},
 	}
 	for _, tc := range cases {
@@ -278,11 +282,13 @@ func TestBoundKnowsLoneStudentsCannotGroup(t *testing.T) {
 // TestBoundsAgainstBruteForceRandom checks every bound on its own against
 // the brute-force optimum of 40 random variants of the hand school: random
 // masteries and goals, level band, group_min, max_group_size, minimum
-// minutes, unavailable slots and pins — the data that decides which students
-// can share a group, so a bound that drops a choice some schedule makes
-// (docs/model.md §5) would fall below an optimum here. Solve's objective
-// never exceeds the optimum. Variants Validate rejects are redrawn; a variant
-// Solve rejects (a pinned group no one can join) must have no valid schedule.
+// minutes, unavailable slots, apart pairs, last week's placements and pins —
+// the data that decides which students can share a group and who earns
+// continuity, so a bound that drops a choice some schedule makes or
+// undercounts a term (docs/model.md §5) would fall below an optimum here.
+// Solve's objective never exceeds the optimum. Variants Validate rejects are
+// redrawn; a variant Solve rejects (pins no schedule honours) must have no
+// valid schedule.
 func TestBoundsAgainstBruteForceRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	pick := func(xs ...float64) float64 { return xs[rng.IntN(len(xs))] }
@@ -311,6 +317,17 @@ func TestBoundsAgainstBruteForceRandom(t *testing.T) {
 				if rng.IntN(4) == 0 {
 					st.Unavailable = []string{inst.Slots[rng.IntN(2)].ID}
 				}
+				if o := rng.IntN(3); o != s && rng.IntN(3) == 0 {
+					st.Apart = []string{inst.Students[o].ID}
+				}
+			}
+			for range rng.IntN(4) {
+				row := solver.LastWeekEntry{Student: inst.Students[rng.IntN(3)].ID, Slot: inst.Slots[rng.IntN(2)].ID}
+				row.Mode = []solver.Mode{solver.SmallGroup, solver.Tutoring, solver.Independent}[rng.IntN(3)]
+				if row.Mode != solver.Independent && rng.IntN(3) > 0 {
+					row.Teacher = "t-1"
+				}
+				inst.LastWeek = append(inst.LastWeek, row)
 			}
 			if rng.IntN(2) == 0 {
 				pin := solver.Pin{Student: inst.Students[rng.IntN(3)].ID, Slot: inst.Slots[rng.IntN(2)].ID}
@@ -355,28 +372,71 @@ func TestBoundsAgainstBruteForceRandom(t *testing.T) {
 	t.Logf("%d variants rejected for pins no schedule honours", rejected)
 }
 
-// TestSolveRejectsUnreachablePinnedGroup checks that a pin to a small group
-// no other student can join — s-3's only math focus skill is m.2, which no
-// one else works on — rejects the instance (H4: no valid schedule exists)
-// with an error naming the pin, as an invalid instance (exit status 2), not
-// as a failure of the solver.
-func TestSolveRejectsUnreachablePinnedGroup(t *testing.T) {
-	inst := handInstance(func(inst *solver.Instance) {
-		inst.Pins = []solver.Pin{
+// TestSolveRejectsUnreachablePins checks that pins no schedule honours
+// together, though each passes the instance rules alone, reject the
+// instance (no valid schedule exists) with an error naming the pin, as an
+// invalid instance (exit status 2), not as a failure of the solver: a pin to
+// a small group no other student can join — s-3's only math focus skill is
+// m.2, which no one else works on (H4) — and two tutoring pins in a slot
+// with one teacher (H2).
+func TestSolveRejectsUnreachablePins(t *testing.T) {
+	cases := []struct {
+		name       string
+		pins       []solver.Pin
+		path, text string
+	}{
+		{"small group no one can join", []solver.Pin{
 			{Student: "s-1", Slot: "mon-2", Mode: solver.Tutoring},
 			{Student: "s-3", Slot: "mon-1", Mode: solver.SmallGroup, Teacher: "t-1"},
+		}, "pins[1]", "teacher t-1 in slot mon-1 cannot reach group_min 2"},
+		{"two tutoring pins, one teacher", []solver.Pin{
+			{Student: "s-1", Slot: "mon-1", Mode: solver.Tutoring},
+			{Student: "s-2", Slot: "mon-1", Mode: solver.Tutoring},
+		}, "pins[1]", "no teacher, room and skill can hold this session placement in slot mon-1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inst := handInstance(func(inst *solver.Instance) { inst.Pins = tc.pins })
+			if err := inst.Validate(); err != nil {
+				t.Fatalf("the instance rules alone accept it: %v", err)
+			}
+			_, err := solver.Solve(context.Background(), inst, solver.Options{Effort: 5})
+			if !errors.Is(err, solver.ErrInvalidInstance) {
+				t.Fatalf("Solve: %v, want an invalid instance", err)
+			}
+			var ve *solver.ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != tc.path ||
+				!strings.Contains(ve.Problems[0].Message, tc.text) {
+				t.Errorf("error %v, want one problem at %s saying %q", err, tc.path, tc.text)
+			}
+		})
+	}
+}
+
+// TestBoundCountsContinuityWithTheTeacher checks the continuity term in the
+// teacher subproblems (docs/model.md §5): last week s-1 and s-2 were in a
+// small group of t-2 in mon-1 and s-3 was tutored by t-1 in mon-2; this week
+// t-2 is away all week, so only s-3 can earn w_stable (with t-1, in mon-2).
+// A relaxation that credits continuity with any teacher counts 0.2 the
+// schedule cannot have; the bound must meet the brute-force optimum.
+func TestBoundCountsContinuityWithTheTeacher(t *testing.T) {
+	inst := handInstance(func(inst *solver.Instance) {
+		inst.Teachers = append(inst.Teachers, solver.Teacher{ID: "t-2", Subjects: []string{"math"}, Unavailable: []string{"mon-1", "mon-2"}})
+		inst.LastWeek = []solver.LastWeekEntry{
+			{Student: "s-1", Slot: "mon-1", Mode: solver.SmallGroup, Teacher: "t-2"},
+			{Student: "s-2", Slot: "mon-1", Mode: solver.SmallGroup, Teacher: "t-2"},
+			{Student: "s-3", Slot: "mon-2", Mode: solver.Tutoring, Teacher: "t-1"},
 		}
 	})
-	if err := inst.Validate(); err != nil {
-		t.Fatalf("the instance rules alone accept it: %v", err)
+	opt := bruteForce(t, inst)
+	res := solveOK(t, inst, solver.Options{Effort: 20})
+	tol := 1e-6 * math.Max(1, math.Abs(opt))
+	if math.Abs(res.Score.Total-opt) > tol || !res.Optimal {
+		t.Errorf("objective %v, bound %v (optimal %v); want the optimum %v proven", res.Score.Total, res.Bound, res.Optimal, opt)
 	}
-	_, err := solver.Solve(context.Background(), inst, solver.Options{Effort: 5})
-	if !errors.Is(err, solver.ErrInvalidInstance) {
-		t.Fatalf("Solve: %v, want an invalid instance", err)
+	b, err := solver.Bounds(inst, 200, res.Score.Total)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var ve *solver.ValidationError
-	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "pins[1]" ||
-		!strings.Contains(ve.Problems[0].Message, "teacher t-1 in slot mon-1 cannot reach group_min 2") {
-		t.Errorf("error %v, want one problem at pins[1] naming the teacher, slot and group_min", err)
-	}
+	checkEachBound(t, b, opt, "the brute-force optimum")
 }

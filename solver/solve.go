@@ -349,23 +349,42 @@ func meet(sols []*model.Solution) int {
 	return win
 }
 
-// rejectPins turns the engine's report of a small group that pins open but
-// no further student can join (heuristic.PinnedGroupError) into a rejection
-// of the instance naming those pins — they contradict H4, so no valid
-// schedule exists — and wraps any other error with what was being done.
+// rejectPins turns the engine's report of pins that no schedule honours
+// together (heuristic.PinError) into a rejection of the instance naming
+// those pins — the instance has no valid schedule — and wraps any other
+// error with what was being done.
 func (c *compiled) rejectPins(err error, doing string) error {
-	var pe *heuristic.PinnedGroupError
+	var pe *heuristic.PinError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", doing, err)
 	}
 	inst := c.inst
-	slot, teacher := inst.Slots[pe.Slot].ID, inst.Teachers[pe.Teacher].ID
-	msg := fmt.Sprintf("the small group of teacher %s in slot %s cannot reach group_min %d: no other student can join it "+
-		"(focus skill, level band, availability, apart, max_group_size or other pins) (H4)", teacher, slot, c.p.P.GroupMin)
+	slot := inst.Slots[pe.Slot].ID
+	var msg string
+	var match func(pin *Pin) bool
+	switch pe.Kind {
+	case heuristic.PinRoomFull:
+		room := inst.Rooms[pe.Room].ID
+		msg = fmt.Sprintf("room %s has no place left for independent work in slot %s with the other pins (capacity, H3)", room, slot)
+	case heuristic.PinNoSession:
+		msg = fmt.Sprintf("no teacher, room and skill can hold this session placement in slot %s with the other pins "+
+			"(teachers' subjects, availability and weekly limits, rooms' modes, stations and capacity, focus skills, apart; H2, H3, H5, H7)", slot)
+	default:
+		teacher := inst.Teachers[pe.Teacher].ID
+		msg = fmt.Sprintf("the small group of teacher %s in slot %s cannot reach group_min %d: no other student can join it "+
+			"(focus skill, level band, availability, apart, max_group_size or other pins) (H4)", teacher, slot, c.p.P.GroupMin)
+		match = func(pin *Pin) bool {
+			group := pin.Mode == SmallGroup || pin.Mode == "" && (pin.Teacher != "" || pin.Skill != "")
+			return group && (pin.Teacher == "" || pin.Teacher == teacher)
+		}
+	}
+	if pe.Student >= 0 {
+		student := inst.Students[pe.Student].ID
+		match = func(pin *Pin) bool { return pin.Student == student }
+	}
 	var probs []Problem
-	for x, pin := range inst.Pins {
-		group := pin.Mode == SmallGroup || pin.Mode == "" && (pin.Teacher != "" || pin.Skill != "")
-		if pin.Slot == slot && group && (pin.Teacher == "" || pin.Teacher == teacher) {
+	for x := range inst.Pins {
+		if pin := &inst.Pins[x]; pin.Slot == slot && match(pin) {
 			probs = append(probs, Problem{Path: fmt.Sprintf("pins[%d]", x), Message: msg})
 		}
 	}

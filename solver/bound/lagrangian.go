@@ -110,6 +110,7 @@ type Result struct {
 type sessionBest struct {
 	value   float64
 	members []int
+	mode    model.Mode // of a teacher's own session (continuity.go)
 }
 
 type relax struct {
@@ -134,6 +135,14 @@ type relax struct {
 	mastery []float64
 	base    []float64
 	rooms   roomPrices
+	// cont[j*T+t] lists the focus entries of the students whose last week
+	// had a session with teacher j in slot t: in j's session of that mode
+	// in t they earn w_stable (continuity.go); own[j*T+t] is j's best
+	// session in t when one of them makes it better than the shared one.
+	cont []([]contEntry)
+	own  []sessionBest
+	tv   []float64
+	tp   []int
 	// bestValue is the smallest L evaluated so far, at bestLambda, where
 	// the students chose independent work as in bestChose (room prices are
 	// 0 until the last evaluation).
@@ -257,7 +266,7 @@ func newRelax(p *model.Problem, workers int) *relax {
 		for k, list := range p.BySkill {
 			for pos, i := range list {
 				for m := model.Group; m <= model.Tutor; m++ {
-					r.base[(t*r.nfocus+r.off[k]+pos)*2+int(m)] = relaxedValue(p, i, t, m, k)
+					r.base[(t*r.nfocus+r.off[k]+pos)*2+int(m)] = sharedValue(p, i, t, m, k)
 				}
 			}
 		}
@@ -273,6 +282,7 @@ func newRelax(p *model.Problem, workers int) *relax {
 		}
 	}
 	r.initChoices()
+	r.initContinuity()
 	r.dropLoneGroups()
 	r.initRooms()
 	r.bestValue = math.Inf(1)
@@ -565,7 +575,8 @@ func (r *relax) startSeatPrice(ctx context.Context, res *Result) float64 {
 // student-slot that no legal group can hold: a group in slot t on skill k
 // has at least max(1, GroupMin) members with k in focus, free for a group
 // then, with max_group_size at least GroupMin, and masteries within one
-// level band, and a teacher of k's subject available in t. BySkill lists
+// level band, none apart from the student, and a teacher of k's subject
+// available in t. BySkill lists
 // are in mastery order, so the students that some such window holds are
 // found by sliding one over each list. Dropping a choice no schedule can
 // make leaves the bound valid; without it the student side counts IEP group
@@ -611,7 +622,9 @@ func (r *relax) dropLoneGroups() {
 					continue
 				}
 				for x := max(a, marked+1); x <= end; x++ {
-					held[members[list[x]]*T+t] = true
+					if i := members[list[x]]; len(p.Students[i].Apart) == 0 || r.heldApart(i, list, x, mastery, members, lo, band) {
+						held[i*T+t] = true
+					}
 				}
 				marked = end
 			}
@@ -624,6 +637,30 @@ func (r *relax) dropLoneGroups() {
 			r.allowed[k] &^= 4
 		}
 	}
+}
+
+// heldApart reports whether some window of one level band holding student
+// i (at list[x]) has at least lo students not apart from i, i included.
+func (r *relax) heldApart(i int, list []int, x int, mastery []float64, members []int, lo int, band float64) bool {
+	st := &r.p.Students[i]
+	mi := mastery[list[x]]
+	// Windows [a, a+band] with a ∈ [mi − band, mi]: slide the start over
+	// the list positions at or below x whose mastery is within band of mi.
+	a := x
+	for a > 0 && mi-mastery[list[a-1]] <= band {
+		a--
+	}
+	for ; a <= x; a++ {
+		n := 0
+		for y := a; y < len(list) && mastery[list[y]]-mastery[list[a]] <= band; y++ {
+			if y == x || !st.IsApart(members[list[y]]) {
+				if n++; n >= lo {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // teachable reports whether some teacher available in slot t teaches the
@@ -749,6 +786,7 @@ func (r *relax) teacherSide() float64 {
 				order = bestSubset(p, m, buf, order, b)
 			}
 		}
+		buf, order = r.teachersAt(t, buf, order)
 	})
 	total := 0.0
 	vals := make([]float64, r.T)
@@ -756,26 +794,12 @@ func (r *relax) teacherSide() float64 {
 	for j := range p.Teachers {
 		tc := &p.Teachers[j]
 		for t := 0; t < r.T; t++ {
-			vals[t], pick[t] = 0, -1
-			if !tc.Avail[t] {
-				continue
-			}
-			for k := 0; k < K; k++ {
-				if !tc.Subjects[p.Skills[k].Subject] {
-					continue
-				}
-				for m := 0; m < 2; m++ {
-					x := (t*K+k)*2 + m
-					if v := r.best[x].value; v > vals[t] {
-						vals[t], pick[t] = v, x
-					}
-				}
-			}
+			vals[t], pick[t] = r.tv[j*r.T+t], r.tp[j*r.T+t]
 		}
 		// The teacher leads at most Limit sessions: take the best slots.
 		slotsBy := make([]int, 0, r.T)
 		for t := 0; t < r.T; t++ {
-			if pick[t] >= 0 {
+			if pick[t] != -1 {
 				slotsBy = append(slotsBy, t)
 			}
 		}
@@ -793,9 +817,8 @@ func (r *relax) teacherSide() float64 {
 		}
 		for _, t := range slotsBy {
 			total += vals[t]
-			x := pick[t]
-			m := x % 2
-			for _, i := range r.best[x].members {
+			b, m := r.chosen(j, t)
+			for _, i := range b.members {
 				r.grad[(i*r.T+t)*2+m] -= 1
 			}
 		}

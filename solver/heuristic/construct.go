@@ -80,7 +80,7 @@ func (e *engine) placePins() error {
 					continue
 				}
 				if !sol.CanIndep(pn.Student, pn.Slot, pn.Room) {
-					return fmt.Errorf("pin of student %d in slot %d: room %d has no free place for independent work", pn.Student, pn.Slot, pn.Room)
+					return &PinError{Kind: PinRoomFull, Student: pn.Student, Teacher: -1, Room: pn.Room, Slot: pn.Slot}
 				}
 				sol.Move(pn.Student, pn.Slot, model.Indep, pn.Room)
 				continue
@@ -108,7 +108,7 @@ func (e *engine) placePins() error {
 				}
 			}
 			if best < 0 {
-				return &PinnedGroupError{Teacher: ss.Teacher, Slot: ss.Slot}
+				return &PinError{Kind: PinGroupShort, Student: -1, Teacher: ss.Teacher, Room: -1, Slot: ss.Slot}
 			}
 			sol.Move(best, ss.Slot, model.Group, id)
 		}
@@ -116,12 +116,38 @@ func (e *engine) placePins() error {
 	return nil
 }
 
-// PinnedGroupError reports a small group that pins open (teacher and slot
-// indices) but that no further student can join to reach group_min: the
-// pins contradict H4, and the instance has no valid schedule.
-type PinnedGroupError struct{ Teacher, Slot int }
+// PinError reports pins that no schedule honours together, so the instance
+// has no valid schedule. The indices are the engine's; the solver names the
+// pins by id.
+type PinError struct {
+	Kind PinErrorKind
+	// Student (or −1) and Slot name the pinned student-slot; Teacher (or
+	// −1) the teacher of a pinned small group; Room (or −1) the room.
+	Student, Teacher, Room, Slot int
+}
 
-func (e *PinnedGroupError) Error() string {
+// PinErrorKind says which rule the pins could not be honoured under.
+type PinErrorKind int
+
+const (
+	// PinRoomFull: the pinned room has no place left for independent work
+	// (H3, with the other pins).
+	PinRoomFull PinErrorKind = iota
+	// PinNoSession: no teacher, room and skill can hold the pinned session
+	// placement (H2, H3, H5, H7, with the other pins).
+	PinNoSession
+	// PinGroupShort: a small group the pins open cannot reach group_min: no
+	// further student can join it (H4).
+	PinGroupShort
+)
+
+func (e *PinError) Error() string {
+	switch e.Kind {
+	case PinRoomFull:
+		return fmt.Sprintf("pin of student %d in slot %d: room %d has no free place for independent work", e.Student, e.Slot, e.Room)
+	case PinNoSession:
+		return fmt.Sprintf("pin of student %d in slot %d: no teacher, room and skill can honour it", e.Student, e.Slot)
+	}
 	return fmt.Sprintf("pinned small group of teacher %d in slot %d: no compatible student to reach group_min", e.Teacher, e.Slot)
 }
 
@@ -197,7 +223,7 @@ func (e *engine) placeSessionPin(pn *model.Pin, coPinned int) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("pin of student %d in slot %d: no teacher, room and skill can honour it", i, t)
+	return &PinError{Kind: PinNoSession, Student: i, Teacher: -1, Room: -1, Slot: t}
 }
 
 // greedySessions opens sessions by decreasing marginal gain with lazy

@@ -242,7 +242,7 @@ func (e *engine) completeGroups() error {
 		}
 		sol.Rollback()
 		if pinned {
-			return &PinnedGroupError{Teacher: ss.Teacher, Slot: t}
+			return &PinError{Kind: PinGroupShort, Student: -1, Teacher: ss.Teacher, Room: -1, Slot: t}
 		}
 		for _, i := range append([]int(nil), ss.Members...) {
 			sol.Move(i, t, model.None, -1)
