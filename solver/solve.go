@@ -253,10 +253,11 @@ func shortMinutes(sol *model.Solution) bool {
 // boundIterations is the number of subgradient iterations for an effort and
 // a problem of studentSlots student-slots: 20 per unit of effort, but no more
 // than a work budget proportional to the effort (one iteration costs about
-// linear time in the student-slots), and at least 20.
+// linear time in the student-slots), and at least 21: the seat-price line
+// search's 20 evaluations and the room prices' one (docs/model.md §5.1, §5.4).
 func boundIterations(effort, studentSlots int) int {
 	budget := effort * 60_000 / max(1, studentSlots)
-	return max(20, min(20*effort, budget))
+	return max(21, min(20*effort, budget))
 }
 
 // searchChains is the number of search chains (docs/model.md §4.2): each

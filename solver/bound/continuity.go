@@ -2,6 +2,8 @@ package bound
 
 import (
 	"math"
+	"slices"
+	"sort"
 
 	"github.com/weekplan/weekplan/solver/model"
 )
@@ -82,6 +84,14 @@ func (r *relax) initContinuity() {
 	}
 }
 
+// contPair is a (skill, mode) of a teacher's last-week students in a slot,
+// with an upper bound on the teacher's session there.
+type contPair struct {
+	k    int
+	mode model.Mode
+	ub   float64
+}
+
 // ownPick marks a teacher-slot whose best session is its own (r.own).
 const ownPick = -2
 
@@ -89,8 +99,9 @@ const ownPick = -2
 // value there (tv) and which session it is (tp: a shared (skill, mode)
 // index, ownPick, or −1 for none worth leading). The shared bests of slot t
 // must be computed.
-func (r *relax) teachersAt(t int, buf []cand, order []int) ([]cand, []int) {
+func (r *relax) teachersAt(t int, buf []cand, sc *subsetScratch) []cand {
 	p := r.p
+	var pairsBuf []contPair
 	T, K := r.T, len(p.Skills)
 	for j := range p.Teachers {
 		tc := &p.Teachers[j]
@@ -110,46 +121,132 @@ func (r *relax) teachersAt(t int, buf []cand, order []int) ([]cand, []int) {
 				}
 			}
 		}
+		// The (skill, mode) pairs of j's students of last week, by an upper
+		// bound on j's session there with their bonus: the bonus adds at
+		// most w_stable per bonus seat to any member set, whose shared
+		// weight is at most the shared best (or 0 when no set has a
+		// positive one). Highest first, so that once a bound cannot beat
+		// the best so far, none after it can.
 		entries := r.cont[x]
+		pairs := pairsBuf[:0]
 		for e := range entries {
 			k, m := entries[e].k, entries[e].mode
 			if !r.roomOK[t*2+int(m)] || r.seen(entries[:e], k, m) {
 				continue
 			}
-			// The bonus adds at most w_stable per member to any member set,
-			// whose shared weight is at most the shared best (or 0 when no
-			// set has a positive one): skip when even that cannot win.
-			if math.Max(r.best[(t*K+k)*2+int(m)].value, 0)+float64(r.bonusSeats(entries, k, m))*p.P.WStable <= r.tv[x] {
-				continue
+			ub := math.Max(r.best[(t*K+k)*2+int(m)].value, 0) + float64(r.bonusSeats(entries, k, m))*p.P.WStable
+			pairs = append(pairs, contPair{k: k, mode: m, ub: ub})
+		}
+		slices.SortStableFunc(pairs, func(a, b contPair) int { return cmpDesc(a.ub, b.ub) })
+		for _, pr := range pairs {
+			if pr.ub <= r.tv[x] {
+				break
 			}
-			// j's session on (k, m) with its own students' bonus.
-			buf = buf[:0]
-			for pos, i := range p.BySkill[k] {
-				if r.allowed[i*T+t]&modeBit(m) == 0 {
-					continue
-				}
-				f := r.off[k] + pos
-				v := r.base[(t*r.nfocus+f)*2+int(m)] - r.lambda[(i*T+t)*2+int(m)]
-				for _, o := range entries {
-					if o.k == k && o.mode == m && o.pos == pos {
-						v += p.P.WStable
-						break
-					}
-				}
-				buf = append(buf, cand{i: i, w: v, mastery: r.mastery[f]})
-			}
+			k, m := pr.k, pr.mode
+			buf = r.ownCandidates(t, k, m, entries, buf[:0])
 			if len(buf) == 0 {
 				continue
 			}
 			b := sessionBest{value: math.Inf(-1), members: r.spare(x), mode: m}
-			order = bestSubset(p, m, buf, order, &b)
+			bestSubset(p, m, buf, sc, &b)
 			if b.value > r.tv[x] {
 				r.tv[x], r.tp[x] = b.value, ownPick
 				r.own[x] = b
 			}
 		}
+		pairsBuf = pairs
 	}
-	return buf, order
+	return buf
+}
+
+// ownCandidates appends to buf the candidates of teacher-slot (j, t)'s own
+// session on (k, m), weights with the bonus of j's last-week students
+// (entries), but only those that can be in a set beating the shared
+// session: a set that does must hold a bonus student (else its value is a
+// shared one), so for a small group every member lies within one level band
+// of a bonus student's mastery, and for tutoring every member is a bonus
+// student or among the TutoringMax best of the others (each member of the
+// best set has fewer than TutoringMax others above it).
+func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf []cand) []cand {
+	p := r.p
+	T := r.T
+	list := p.BySkill[k]
+	mastery := r.mastery[r.off[k] : r.off[k]+len(list)]
+	bonus := func(pos int) bool {
+		for _, o := range entries {
+			if o.k == k && o.mode == m && o.pos == pos {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(pos int, b bool) {
+		i := list[pos]
+		if r.allowed[i*T+t]&modeBit(m) == 0 {
+			return
+		}
+		f := r.off[k] + pos
+		v := r.base[(t*r.nfocus+f)*2+int(m)] - r.lambda[(i*T+t)*2+int(m)]
+		if b {
+			v += p.P.WStable
+		}
+		buf = append(buf, cand{i: i, w: v, mastery: mastery[pos]})
+	}
+	if m == model.Tutor {
+		// The bonus students, then the TutoringMax best others.
+		hi := max(p.P.TutoringMax, 0)
+		var top []cand
+		for pos := range list {
+			if bonus(pos) {
+				add(pos, true)
+				continue
+			}
+			i := list[pos]
+			if r.allowed[i*T+t]&modeBit(m) == 0 {
+				continue
+			}
+			f := r.off[k] + pos
+			c := cand{i: i, w: r.base[(t*r.nfocus+f)*2+int(m)] - r.lambda[(i*T+t)*2+int(m)], mastery: mastery[pos]}
+			if len(top) < hi {
+				top = append(top, c)
+			} else if hi > 0 && c.w > top[hi-1].w {
+				top[hi-1] = c
+			} else {
+				continue
+			}
+			slices.SortStableFunc(top, func(a, b cand) int { return cmpDesc(a.w, b.w) })
+		}
+		// bestSubset reads masteries only for small groups; the order of
+		// buf does not matter for tutoring.
+		return append(buf, top...)
+	}
+	// Small group: the positions within one band of a bonus student,
+	// in mastery order (BySkill's order).
+	band := p.P.LevelBand + model.BandTol
+	from, to := len(list), -1
+	var spans [][2]int
+	for pos := range list {
+		if !bonus(pos) {
+			continue
+		}
+		a := sort.Search(pos, func(a int) bool { return mastery[pos]-mastery[a] <= band })
+		e := sort.Search(len(list), func(e int) bool { return e > pos && mastery[e]-mastery[pos] > band }) - 1
+		spans = append(spans, [2]int{a, e})
+		from, to = min(from, a), max(to, e)
+	}
+	for pos := from; pos <= to; pos++ {
+		in := false
+		for _, sp := range spans {
+			if sp[0] <= pos && pos <= sp[1] {
+				in = true
+				break
+			}
+		}
+		if in {
+			add(pos, bonus(pos))
+		}
+	}
+	return buf
 }
 
 // bonusSeats is how many members of a session on (k, m) can carry a

@@ -763,7 +763,7 @@ func (r *relax) teacherSide() float64 {
 	K := len(p.Skills)
 	r.parallel(r.T, func(t int) {
 		var buf []cand
-		var order []int
+		var sc subsetScratch
 		for k := 0; k < K; k++ {
 			for m := model.Group; m <= model.Tutor; m++ {
 				b := &r.best[(t*K+k)*2+int(m)]
@@ -783,10 +783,10 @@ func (r *relax) teacherSide() float64 {
 				if len(buf) == 0 {
 					continue
 				}
-				order = bestSubset(p, m, buf, order, b)
+				bestSubset(p, m, buf, &sc, b)
 			}
 		}
-		buf, order = r.teachersAt(t, buf, order)
+		buf = r.teachersAt(t, buf, &sc)
 	})
 	total := 0.0
 	vals := make([]float64, r.T)
@@ -854,7 +854,7 @@ func relaxedValue(p *model.Problem, i, t int, m model.Mode, k int) float64 {
 // GroupMin largest weights plus any further positive ones up to GroupMax, so
 // the maximum over windows is exact for this relaxation. buf is in mastery
 // order (BySkill's order).
-func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sessionBest) []int {
+func bestSubset(p *model.Problem, m model.Mode, buf []cand, sc *subsetScratch, b *sessionBest) {
 	loAll := 1
 	if m == model.Group {
 		loAll = max(1, p.P.GroupMin)
@@ -869,10 +869,11 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sess
 		maxW = math.Max(maxW, buf[x].w)
 	}
 	if maxW <= 0 {
-		return order[:0]
+		sc.order = sc.order[:0]
+		return
 	}
 	cut := -float64(max(loAll-1, 0)) * maxW
-	order = order[:0]
+	order := sc.order[:0]
 	for x := range buf {
 		if buf[x].w > cut {
 			order = append(order, x)
@@ -893,50 +894,35 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sess
 	}
 	lo = max(lo, 1)
 	if hi < lo {
-		return order
+		sc.order = order
+		return
 	}
 	band := p.P.LevelBand + model.BandTol
 	bestStart, bestEnd := -1, -1
 	best := math.Inf(-1)
-	prevEnd := -1
-	for a := range buf {
-		end := len(buf) - 1
-		if m == model.Group {
-			end = a
-			for end+1 < len(buf) && buf[end+1].mastery-buf[a].mastery <= band {
-				end++
-			}
-		}
-		if end <= prevEnd || end-a+1 < lo {
-			if m != model.Group {
-				break
-			}
-			continue
-		}
-		prevEnd = end
+	if m != model.Group {
+		// Tutoring: one window, every candidate.
 		n, sum := 0, 0.0
 		for _, x := range order {
-			if x < a || x > end {
-				continue
-			}
 			if n >= hi || (n >= lo && buf[x].w <= 0) {
 				break
 			}
 			sum += buf[x].w
 			n++
 		}
-		if n >= lo && sum > best {
-			best, bestStart, bestEnd = sum, a, end
+		if n >= lo {
+			best, bestStart, bestEnd = sum, 0, len(buf)-1
 		}
-		if m != model.Group {
-			break
-		}
+	} else {
+		bestStart, bestEnd, best = bestWindow(buf, order, lo, hi, band, sc)
 	}
+	sc.order = order
 	if bestStart < 0 || best <= 0 {
-		return order
+		return
 	}
-	b.value = best
-	n := 0
+	// The members, and their value summed in weight order (the window
+	// search's sums are Fenwick sums, equal up to rounding).
+	n, value := 0, 0.0
 	for _, x := range order {
 		if x < bestStart || x > bestEnd {
 			continue
@@ -945,7 +931,122 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, order []int, b *sess
 			break
 		}
 		b.members = append(b.members, buf[x].i)
+		value += buf[x].w
 		n++
 	}
-	return order
+	b.value = value
+}
+
+// subsetScratch is bestSubset's reusable storage: the candidates by weight
+// (order) and the window search's Fenwick trees.
+type subsetScratch struct {
+	order, rank, cnt []int
+	sum              []float64
+}
+
+// grow returns (*xs)[:n], reallocating when it is too short.
+func grow[T any](xs *[]T, n int) []T {
+	if cap(*xs) < n {
+		*xs = make([]T, n)
+	}
+	*xs = (*xs)[:n]
+	return *xs
+}
+
+// bestWindow finds the best small group over the windows of one level band
+// (the caller's loop of bestSubset): it slides the window over buf (in
+// mastery order) with two pointers and keeps the window's candidates of
+// order (the pruned candidates, by weight descending) in Fenwick trees over
+// their rank, so that the sum of a window's s largest weights costs
+// O(log n) instead of a scan of order (Fenwick 1994, "A new data structure
+// for cumulative frequency tables", Software: Practice and Experience 24).
+// A window's best set is its lo largest weights plus its further positive
+// ones up to hi. It returns the window and its value (−Inf if none).
+func bestWindow(buf []cand, order []int, lo, hi int, band float64, sc *subsetScratch) (int, int, float64) {
+	n := len(order)
+	rank := grow(&sc.rank, len(buf))
+	for x := range rank {
+		rank[x] = -1
+	}
+	positives := 0 // ranks below this hold positive weights
+	for r, x := range order {
+		rank[x] = r
+		if buf[x].w > 0 {
+			positives = r + 1
+		}
+	}
+	cnt := grow(&sc.cnt, n+1)
+	sum := grow(&sc.sum, n+1)
+	clear(cnt)
+	clear(sum)
+	add := func(x, c int) {
+		if rank[x] < 0 {
+			return
+		}
+		w := float64(c) * buf[x].w
+		for r := rank[x] + 1; r <= n; r += r & -r {
+			cnt[r] += c
+			sum[r] += w
+		}
+	}
+	// count of window candidates with rank < r
+	below := func(r int) int {
+		c := 0
+		for ; r > 0; r -= r & -r {
+			c += cnt[r]
+		}
+		return c
+	}
+	// top returns the sum of the s largest weights in the window (s ≤ its size).
+	top := func(s int) float64 {
+		pos, total := 0, 0.0
+		step := 1
+		for step*2 <= n {
+			step *= 2
+		}
+		for ; step > 0; step /= 2 {
+			if next := pos + step; next <= n && cnt[next] < s {
+				pos = next
+				s -= cnt[next]
+				total += sum[next]
+			}
+		}
+		// order[pos] is the s-th largest (rank pos+1, 1-based).
+		return total + buf[order[pos]].w
+	}
+	bestStart, bestEnd, best := -1, -1, math.Inf(-1)
+	prevEnd, end, size := -1, -1, 0
+	for a := range buf {
+		if a > 0 && a-1 <= end {
+			add(a-1, -1)
+			if rank[a-1] >= 0 {
+				size--
+			}
+		}
+		if end < a-1 {
+			end = a - 1
+		}
+		for end+1 < len(buf) && buf[end+1].mastery-buf[a].mastery <= band {
+			end++
+			add(end, 1)
+			if rank[end] >= 0 {
+				size++
+			}
+		}
+		if end <= prevEnd || end-a+1 < lo {
+			continue
+		}
+		prevEnd = end
+		if size < lo {
+			continue
+		}
+		s := lo
+		if p := below(positives); p > lo {
+			s = min(p, hi)
+		}
+		if v := top(s); v > best {
+			best, bestStart, bestEnd = v, a, end
+		}
+	}
+	return bestStart, bestEnd, best
 }
