@@ -260,12 +260,7 @@ func TestBoundKnowsLoneStudentsCannotGroup(t *testing.T) {
 					tc.mod(inst)
 				}
 			})
-			opt := bruteForce(t, inst)
-			res := solveOK(t, inst, solver.Options{Effort: 20})
-			tol := 1e-6 * math.Max(1, math.Abs(opt))
-			if math.Abs(res.Score.Total-opt) > tol || !res.Optimal {
-				t.Errorf("objective %v, bound %v (optimal %v); want the optimum %v proven", res.Score.Total, res.Bound, res.Optimal, opt)
-			}
+			opt, res := provenOptimal(t, inst)
 			// From the first evaluations on, not only once λ has learnt it.
 			b, err := solver.Bounds(inst, 1, res.Score.Total)
 			if err != nil {
@@ -428,15 +423,24 @@ func TestBoundCountsContinuityWithTheTeacher(t *testing.T) {
 			{Student: "s-3", Slot: "mon-2", Mode: solver.Tutoring, Teacher: "t-1"},
 		}
 	})
+	opt, res := provenOptimal(t, inst)
+	b, err := solver.Bounds(inst, 200, res.Score.Total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEachBound(t, b, opt, "the brute-force optimum")
+}
+
+// provenOptimal solves a hand instance and fails t unless Solve's schedule
+// has the brute-force optimum and Solve proves it optimal (the bound meets
+// it); it returns the optimum and the result.
+func provenOptimal(t *testing.T, inst *solver.Instance) (float64, *solver.Result) {
+	t.Helper()
 	opt := bruteForce(t, inst)
 	res := solveOK(t, inst, solver.Options{Effort: 20})
 	tol := 1e-6 * math.Max(1, math.Abs(opt))
 	if math.Abs(res.Score.Total-opt) > tol || !res.Optimal {
 		t.Errorf("objective %v, bound %v (optimal %v); want the optimum %v proven", res.Score.Total, res.Bound, res.Optimal, opt)
 	}
-	b, err := solver.Bounds(inst, 200, res.Score.Total)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkEachBound(t, b, opt, "the brute-force optimum")
+	return opt, res
 }

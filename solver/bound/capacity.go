@@ -59,21 +59,7 @@ func Capacity(p *model.Problem) float64 {
 		}
 	}
 	teachersAt, weekSessions := teacherSupply(p)
-	// subjectAt[t*NumSubjects+s]: a teacher of subject s is available in t.
-	subjectAt := make([]bool, T*p.NumSubjects)
-	for j := range p.Teachers {
-		tc := &p.Teachers[j]
-		for t := 0; t < T && tc.Limit > 0; t++ {
-			if !tc.Avail[t] {
-				continue
-			}
-			for s, ok := range tc.Subjects {
-				if ok {
-					subjectAt[t*p.NumSubjects+s] = true
-				}
-			}
-		}
-	}
+	subjectAt := subjectsAt(p)
 	total := 0.0
 	surplus := make([][]float64, T)
 	var units []float64 // contact units, one per possible counted session
@@ -176,4 +162,25 @@ func teacherSupply(p *model.Problem) (teachersAt []int, week int) {
 		week += min(tc.Limit, avail)
 	}
 	return teachersAt, week
+}
+
+// subjectsAt reports, at [t*NumSubjects+s], whether a teacher of subject s
+// who may lead a session at all (weekly limit above 0) is available in t.
+func subjectsAt(p *model.Problem) []bool {
+	T, NS := p.T(), p.NumSubjects
+	at := make([]bool, T*NS)
+	for j := range p.Teachers {
+		tc := &p.Teachers[j]
+		for t := 0; t < T && tc.Limit > 0; t++ {
+			if !tc.Avail[t] {
+				continue
+			}
+			for s, ok := range tc.Subjects {
+				if ok {
+					at[t*NS+s] = true
+				}
+			}
+		}
+	}
+	return at
 }

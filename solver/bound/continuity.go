@@ -28,17 +28,7 @@ type contEntry struct {
 // sharedValue is a member's session value with the continuity term only
 // where last week's row in that mode names no teacher.
 func sharedValue(p *model.Problem, i, t int, m model.Mode, k int) float64 {
-	st := &p.Students[i]
-	f := st.FocusOn(k)
-	w := p.P.WGroup
-	if m == model.Tutor {
-		w = p.P.WTutor
-	}
-	v := w*f.Need*st.Priority + p.P.WInterest*st.Interest[p.Skills[k].Key]
-	if anyTeacherStable(p, i, t, m) {
-		v += p.P.WStable
-	}
-	return v
+	return memberValue(p, i, m, k, anyTeacherStable(p, i, t, m))
 }
 
 // anyTeacherStable reports whether last week had i in mode m in slot t with
@@ -172,13 +162,17 @@ func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf [
 	T := r.T
 	list := p.BySkill[k]
 	mastery := r.mastery[r.off[k] : r.off[k]+len(list)]
-	bonus := func(pos int) bool {
-		for _, o := range entries {
-			if o.k == k && o.mode == m && o.pos == pos {
-				return true
-			}
+	var bonusAt []int // positions in list of the bonus students, ascending
+	for _, o := range entries {
+		if o.k == k && o.mode == m {
+			bonusAt = append(bonusAt, o.pos)
 		}
-		return false
+	}
+	slices.Sort(bonusAt)
+	bonusAt = slices.Compact(bonusAt)
+	bonus := func(pos int) bool {
+		_, found := slices.BinarySearch(bonusAt, pos)
+		return found
 	}
 	add := func(pos int, b bool) {
 		i := list[pos]
@@ -225,10 +219,7 @@ func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf [
 	band := p.P.LevelBand + model.BandTol
 	from, to := len(list), -1
 	var spans [][2]int
-	for pos := range list {
-		if !bonus(pos) {
-			continue
-		}
+	for _, pos := range bonusAt {
 		a := sort.Search(pos, func(a int) bool { return mastery[pos]-mastery[a] <= band })
 		e := sort.Search(len(list), func(e int) bool { return e > pos && mastery[e]-mastery[pos] > band }) - 1
 		spans = append(spans, [2]int{a, e})

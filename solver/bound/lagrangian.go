@@ -587,17 +587,7 @@ func (r *relax) dropLoneGroups() {
 	lo := max(p.P.GroupMin, 1)
 	band := p.P.LevelBand + model.BandTol
 	NS := p.NumSubjects
-	subjectAt := make([]bool, T*NS)
-	for j := range p.Teachers {
-		tc := &p.Teachers[j]
-		for t := 0; t < T && tc.Limit > 0; t++ {
-			for s, ok := range tc.Subjects {
-				if ok && tc.Avail[t] {
-					subjectAt[t*NS+s] = true
-				}
-			}
-		}
-	}
+	subjectAt := subjectsAt(p)
 	held := make([]bool, r.S*T)
 	var list []int // positions in BySkill[k] of the students free for a group
 	for t := 0; t < T; t++ {
@@ -830,19 +820,26 @@ func (r *relax) teacherSide() float64 {
 // to "last week had this mode in this slot" (any teacher).
 func relaxedValue(p *model.Problem, i, t int, m model.Mode, k int) float64 {
 	st := &p.Students[i]
-	f := st.FocusOn(k)
+	stable := false
+	if st.LastAt != nil {
+		for _, row := range st.Last[st.LastAt[t]:st.LastAt[t+1]] {
+			stable = stable || row.Mode == m
+		}
+	}
+	return memberValue(p, i, m, k, stable)
+}
+
+// memberValue is i's value as a member of a session of mode m on skill k,
+// with w_stable when stable.
+func memberValue(p *model.Problem, i int, m model.Mode, k int, stable bool) float64 {
+	st := &p.Students[i]
 	w := p.P.WGroup
 	if m == model.Tutor {
 		w = p.P.WTutor
 	}
-	v := w*f.Need*st.Priority + p.P.WInterest*st.Interest[p.Skills[k].Key]
-	if st.LastAt != nil {
-		for _, row := range st.Last[st.LastAt[t]:st.LastAt[t+1]] {
-			if row.Mode == m {
-				v += p.P.WStable
-				break
-			}
-		}
+	v := w*st.FocusOn(k).Need*st.Priority + p.P.WInterest*st.Interest[p.Skills[k].Key]
+	if stable {
+		v += p.P.WStable
 	}
 	return v
 }
