@@ -870,21 +870,28 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, sc *subsetScratch, b
 		return
 	}
 	cut := -float64(max(loAll-1, 0)) * maxW
-	order := sc.order[:0]
+	// Sort (weight, index) pairs, not indices into buf: the comparisons
+	// then read contiguous memory.
+	keyed := sc.keyed[:0]
 	for x := range buf {
 		if buf[x].w > cut {
-			order = append(order, x)
+			keyed = append(keyed, weighted{buf[x].w, x})
 		}
 	}
-	slices.SortFunc(order, func(a, c int) int {
+	slices.SortFunc(keyed, func(a, c weighted) int {
 		switch {
-		case buf[a].w > buf[c].w:
+		case a.w > c.w:
 			return -1
-		case buf[a].w < buf[c].w:
+		case a.w < c.w:
 			return 1
 		}
-		return a - c
+		return a.x - c.x
 	})
+	sc.keyed = keyed
+	order := grow(&sc.order, len(keyed))
+	for r, k := range keyed {
+		order[r] = k.x
+	}
 	lo, hi := 1, p.P.TutoringMax
 	if m == model.Group {
 		lo, hi = p.P.GroupMin, p.P.GroupMax
@@ -939,6 +946,13 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, sc *subsetScratch, b
 type subsetScratch struct {
 	order, rank, cnt []int
 	sum              []float64
+	keyed            []weighted
+}
+
+// weighted is a candidate's weight and its index in buf.
+type weighted struct {
+	w float64
+	x int
 }
 
 // grow returns (*xs)[:n], reallocating when it is too short.
