@@ -16,14 +16,14 @@
 // solving integer programming problems", Management Science 27(1); Fisher
 // 2004). Inside the subproblems every constraint that only makes them harder
 // is dropped — rooms, stations and capacities of sessions, apart pairs,
-// max_group_size, pins on the teacher side, and the teacher in the continuity
-// term (a member counts w_stable whenever last week had that mode in that
-// slot) — each drop can only raise the maximum, so L(λ) stays an upper bound.
-// What is kept: teachers' availability, subjects and weekly limits; group
-// sizes and the level band; focus skills; student availability, pins' modes,
-// accessible independent rooms; and the exact concave cross-slot terms
-// (contact and IEP minutes), solved per student by dynamic programming over
-// slots. Room capacities for independent work are dualised too, with prices
+// max_group_size and pins on the teacher side — each drop can only raise the
+// maximum, so L(λ) stays an upper bound. What is kept: teachers'
+// availability, subjects and weekly limits; group sizes and the level band;
+// focus skills; continuity with the teacher (continuity.go); student
+// availability, pins' modes, accessible independent rooms; and the exact
+// concave cross-slot terms (contact and IEP minutes), solved per student by
+// dynamic programming over slots. A small group is no choice where no legal
+// group can hold the student (dropLoneGroups). Room capacities for independent work are dualised too, with prices
 // set once, at the best λ, to clear each slot's market for seats (rooms.go).
 //
 // λ starts from seat prices or from IEP shares (Start), each scaled by a
@@ -138,7 +138,9 @@ type relax struct {
 	// cont[j*T+t] lists the focus entries of the students whose last week
 	// had a session with teacher j in slot t: in j's session of that mode
 	// in t they earn w_stable (continuity.go); own[j*T+t] is j's best
-	// session in t when one of them makes it better than the shared one.
+	// session in t when one of them makes it better than the shared one;
+	// tv[j*T+t] is j's best session value in t and tp[j*T+t] which session
+	// it is (teachersAt).
 	cont []([]contEntry)
 	own  []sessionBest
 	tv   []float64
