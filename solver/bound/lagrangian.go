@@ -687,10 +687,8 @@ func modeBit(m model.Mode) uint8 {
 // evaluate computes L(λ) and its subgradient (into r.grad); it returns the
 // value and the squared norm of the subgradient.
 func (r *relax) evaluate() (float64, float64) {
-	for x := range r.grad {
-		r.grad[x] = 0
-	}
-	r.priceRooms()
+	clear(r.grad)
+	clear(r.rooms.chose)
 	teacher := r.teacherSide()
 	student := r.studentSide()
 	norm := 0.0
@@ -715,8 +713,11 @@ func (r *relax) priceBestRooms() float64 {
 	}
 	copy(r.lambda, r.bestLambda)
 	r.clearRooms(r.bestChose)
+	r.priceRooms()
 	v, _ := r.evaluate()
+	// Back to zero prices, so that indep holds the unpriced values again.
 	clear(r.rooms.mu)
+	r.priceRooms()
 	return v
 }
 

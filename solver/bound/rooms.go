@@ -45,10 +45,8 @@ type roomPrices struct {
 	stable []bool
 	// pinRoom[i*T+t] is the room a pin names, or −1.
 	pinRoom []int32
-	// room[i*T+t] is the room of i's best independent choice; chose[i*T+t]
-	// says that i's subproblem chose independent work in the last
-	// evaluation.
-	room  []int32
+	// chose[i*T+t] says that i's subproblem chose independent work in the
+	// last evaluation.
 	chose []bool
 }
 
@@ -79,12 +77,11 @@ func (r *relax) initRooms() {
 	rp.cheapMu = make([]float64, T*len(rp.classes))
 	rp.stable = make([]bool, r.S*T)
 	rp.pinRoom = make([]int32, r.S*T)
-	rp.room = make([]int32, r.S*T)
 	rp.chose = make([]bool, r.S*T)
 	for i := range p.Students {
 		for t := 0; t < T; t++ {
 			k := i*T + t
-			rp.pinRoom[k], rp.room[k] = -1, -1
+			rp.pinRoom[k] = -1
 			rp.stable[k] = p.Stable(i, t, model.Indep, -1)
 			if pn := p.Pin(i, t); pn != nil && pn.Room >= 0 {
 				rp.pinRoom[k] = int32(pn.Room)
@@ -113,8 +110,9 @@ func (r *relax) classValue(i, k int, c *roomClass) float64 {
 	return v
 }
 
-// priceRooms sets r.indep and the chosen room of every student-slot that
-// may work independently from the current room prices, and clears chose.
+// priceRooms sets r.indep of every student-slot that may work independently
+// from the current room prices (with prices 0 it is the value initChoices
+// set, bit for bit).
 func (r *relax) priceRooms() {
 	p := r.p
 	T := r.T
@@ -134,26 +132,20 @@ func (r *relax) priceRooms() {
 	r.parallel(r.S, func(i int) {
 		for t := 0; t < T; t++ {
 			k := i*T + t
-			rp.chose[k] = false
 			if r.allowed[k]&2 == 0 {
 				continue
 			}
 			if x := rp.pinRoom[k]; x >= 0 {
 				r.indep[k] = p.IndepValue(i, t, int(x)) - rp.mu[int(x)*T+t]
-				rp.room[k] = x
 				continue
 			}
-			best, room := math.Inf(-1), int32(-1)
+			best := math.Inf(-1)
 			for c := range rp.classes {
-				x := rp.cheap[t*C+c]
-				if x < 0 {
-					continue
-				}
-				if v := r.classValue(i, k, &rp.classes[c]) - rp.cheapMu[t*C+c]; v > best {
-					best, room = v, int32(x)
+				if rp.cheap[t*C+c] >= 0 {
+					best = math.Max(best, r.classValue(i, k, &rp.classes[c])-rp.cheapMu[t*C+c])
 				}
 			}
-			r.indep[k], rp.room[k] = best, room
+			r.indep[k] = best
 		}
 	})
 }
