@@ -187,6 +187,7 @@ func abs(x float64) float64 {
 
 // relocateSlot moves every student of slot t to its best placement there.
 func (e *engine) relocateSlot(t int) {
+	e.places.index(e.p, e.sol, t)
 	for i := range e.p.Students {
 		e.relocate(i, t)
 	}
@@ -194,6 +195,10 @@ func (e *engine) relocateSlot(t int) {
 }
 
 // relocate moves i in slot t to its best feasible placement if that improves.
+// A student without a pin there looks only at the slot's sessions on its
+// focus skills and at one room with a free place per value class
+// (slotPlaces), which is every placement that could be best: the work per
+// student does not grow with the school's teachers and rooms.
 func (e *engine) relocate(i, t int) {
 	p, sol := e.p, e.sol
 	if !p.Students[i].Avail[t] || e.frozen(i, t) {
@@ -207,24 +212,40 @@ func (e *engine) relocate(i, t int) {
 		}
 	}
 	bestM, bestRef, bestD := model.None, -1, eps
-	for r := range p.Rooms {
-		if cur == model.Indep && r == ref {
-			continue
-		}
-		if sol.CanIndep(i, t, r) {
-			if d := sol.DeltaMove(i, t, model.Indep, r); d > bestD {
-				bestM, bestRef, bestD = model.Indep, r, d
-			}
+	try := func(m model.Mode, ref int) {
+		if d := sol.DeltaMove(i, t, m, ref); d > bestD {
+			bestM, bestRef, bestD = m, ref, d
 		}
 	}
-	for j := range p.Teachers {
-		id := sol.Busy(j, t)
-		if id < 0 || id == ref && cur.IsSession() || !sol.CanJoin(i, id) {
-			continue
+	if p.Pin(i, t) != nil {
+		// A pinned student: every room and teacher, under the pin.
+		for r := range p.Rooms {
+			if !(cur == model.Indep && r == ref) && sol.CanIndep(i, t, r) {
+				try(model.Indep, r)
+			}
 		}
-		m := sol.Sessions[id].Mode
-		if d := sol.DeltaMove(i, t, m, id); d > bestD {
-			bestM, bestRef, bestD = m, id, d
+		for j := range p.Teachers {
+			if id := sol.Busy(j, t); id >= 0 && !(cur.IsSession() && id == ref) && sol.CanJoin(i, id) {
+				try(sol.Sessions[id].Mode, id)
+			}
+		}
+	} else {
+		pl := &e.places
+		st := &p.Students[i]
+		for c := range pl.classes {
+			if st.NeedsAccessible && !pl.accessible[c] {
+				continue
+			}
+			if r := pl.free(sol, t, c); r >= 0 && !(cur == model.Indep && r == ref) {
+				try(model.Indep, r)
+			}
+		}
+		for _, f := range st.Focus {
+			for _, id := range pl.bySkill[f.Skill] {
+				if sol.Sessions[id].Alive && !(cur.IsSession() && id == ref) && sol.CanJoin(i, id) {
+					try(sol.Sessions[id].Mode, id)
+				}
+			}
 		}
 	}
 	// Every candidate but the reference placement changes the churn alike,
@@ -233,8 +254,89 @@ func (e *engine) relocate(i, t int) {
 		return
 	}
 	sol.Move(i, t, bestM, bestRef)
-	if cur.IsSession() && len(sol.Sessions[ref].Members) == 0 {
-		sol.Close(ref)
+	switch {
+	case cur == model.Indep:
+		e.places.release(ref)
+	case cur.IsSession():
+		e.places.release(sol.Sessions[ref].Room)
+		if len(sol.Sessions[ref].Members) == 0 {
+			sol.Close(ref)
+		}
+	}
+}
+
+// slotPlaces indexes one slot's placements for relocate: the slot's sessions
+// by skill, and the rooms of independent work by value class. A student's
+// value in a room depends only on the room's topic (and the room must be
+// accessible if the student needs it), so the rooms of one topic and
+// accessibility are alike to every student, and relocate needs one with a
+// free place per class: a cursor per class passes the rooms found full, and
+// steps back when a room before it frees a place.
+type slotPlaces struct {
+	bySkill    [][]int // skill → the slot's session ids
+	classOf    []int   // room → class, -1 for a room without independent work
+	posOf      []int   // room → its position in its class
+	classes    [][]int // class → its rooms, by index
+	accessible []bool  // class → whether its rooms are accessible
+	cursor     []int
+}
+
+// index builds the index of slot t; the room classes are built once.
+func (pl *slotPlaces) index(p *model.Problem, sol *model.Solution, t int) {
+	if pl.classOf == nil {
+		pl.classOf, pl.posOf = make([]int, len(p.Rooms)), make([]int, len(p.Rooms))
+		class := map[[2]int]int{}
+		for r := range p.Rooms {
+			rm := &p.Rooms[r]
+			pl.classOf[r] = -1
+			if !rm.Allows(model.Indep) || rm.Capacity <= 0 {
+				continue
+			}
+			acc := 0
+			if rm.Accessible {
+				acc = 1
+			}
+			c, ok := class[[2]int{rm.Key, acc}]
+			if !ok {
+				c = len(pl.classes)
+				class[[2]int{rm.Key, acc}] = c
+				pl.classes = append(pl.classes, nil)
+				pl.accessible = append(pl.accessible, rm.Accessible)
+			}
+			pl.classOf[r], pl.posOf[r] = c, len(pl.classes[c])
+			pl.classes[c] = append(pl.classes[c], r)
+		}
+		pl.cursor = make([]int, len(pl.classes))
+		pl.bySkill = make([][]int, len(p.Skills))
+	}
+	clear(pl.cursor)
+	for k := range pl.bySkill {
+		pl.bySkill[k] = pl.bySkill[k][:0]
+	}
+	for j := range p.Teachers {
+		if id := sol.Busy(j, t); id >= 0 {
+			k := sol.Sessions[id].Skill
+			pl.bySkill[k] = append(pl.bySkill[k], id)
+		}
+	}
+}
+
+// free returns the first room of class c with a free place in slot t, or -1.
+func (pl *slotPlaces) free(sol *model.Solution, t, c int) int {
+	rooms := pl.classes[c]
+	for ; pl.cursor[c] < len(rooms); pl.cursor[c]++ {
+		r := rooms[pl.cursor[c]]
+		if rm := &sol.P.Rooms[r]; rm.Avail[t] && sol.RoomLoad(t, r) < rm.Capacity {
+			return r
+		}
+	}
+	return -1
+}
+
+// release notes that room r gained a free place.
+func (pl *slotPlaces) release(r int) {
+	if c := pl.classOf[r]; c >= 0 {
+		pl.cursor[c] = min(pl.cursor[c], pl.posOf[r])
 	}
 }
 

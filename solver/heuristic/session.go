@@ -63,6 +63,8 @@ type engine struct {
 	order []int
 
 	stability // stable.go: the churn limit and the warm start's mask
+
+	places slotPlaces // relocate's index of one slot (search.go)
 }
 
 type member struct {
