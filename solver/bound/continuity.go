@@ -52,6 +52,7 @@ func (r *relax) initContinuity() {
 	J := len(p.Teachers)
 	r.cont = make([][]contEntry, J*T)
 	r.own = make([]sessionBest, J*T)
+	r.sharedOrder = make([][]int32, T*len(p.Skills))
 	r.tv = make([]float64, J*T)
 	r.tp = make([]int, J*T)
 	for k, list := range p.BySkill {
@@ -133,12 +134,16 @@ func (r *relax) teachersAt(t int, buf []cand, sc *subsetScratch) []cand {
 				break
 			}
 			k, m := pr.k, pr.mode
-			buf = r.ownCandidates(t, k, m, entries, buf[:0])
+			buf = r.ownCandidates(t, k, m, entries, buf[:0], sc)
 			if len(buf) == 0 {
 				continue
 			}
 			b := sessionBest{value: math.Inf(-1), members: r.spare(x), mode: m}
-			bestSubset(p, m, buf, sc, &b)
+			if m == model.Tutor {
+				bestSubset(p, m, buf, sc, &b)
+			} else {
+				bestOrdered(p, m, buf, r.ownOrder(t, k, buf, sc), sc, &b)
+			}
 			if b.value > r.tv[x] {
 				r.tv[x], r.tp[x] = b.value, ownPick
 				r.own[x] = b
@@ -157,7 +162,11 @@ func (r *relax) teachersAt(t int, buf []cand, sc *subsetScratch) []cand {
 // of a bonus student's mastery, and for tutoring every member is a bonus
 // student or among the TutoringMax best of the others (each member of the
 // best set has fewer than TutoringMax others above it).
-func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf []cand) []cand {
+//
+// For a small group it records in sc.at each candidate's position in
+// BySkill[k] and in sc.bufAt the inverse, and in sc.bonus which candidates
+// carry the bonus, for ownOrder.
+func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf []cand, sc *subsetScratch) []cand {
 	p := r.p
 	T := r.T
 	list := p.BySkill[k]
@@ -225,6 +234,8 @@ func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf [
 		spans = append(spans, [2]int{a, e})
 		from, to = min(from, a), max(to, e)
 	}
+	bufAt := grow(&sc.bufAt, len(list))
+	sc.bonus = sc.bonus[:0]
 	for pos := from; pos <= to; pos++ {
 		in := false
 		for _, sp := range spans {
@@ -233,11 +244,77 @@ func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf [
 				break
 			}
 		}
-		if in {
-			add(pos, bonus(pos))
+		if !in {
+			continue
+		}
+		n, b := len(buf), bonus(pos)
+		if add(pos, b); len(buf) > n {
+			bufAt[pos] = int32(n)
+			if b {
+				sc.bonus = append(sc.bonus, n)
+			}
 		}
 	}
 	return buf
+}
+
+// ownOrder returns the order bestOrdered needs for a teacher's own small
+// group on skill k in slot t, from the candidates ownCandidates left in buf,
+// without sorting them: the candidates without a bonus weigh what they
+// weigh in the shared group, so they come in the shared order (filtered to
+// buf); the few with a bonus are sorted and merged in. It equals byWeight's
+// order: the shared order's cut was widened by w_stable for this
+// (lagrangian.go), and ties fall by index either way, since buf and the
+// shared candidates are both in BySkill's order.
+func (r *relax) ownOrder(t, k int, buf []cand, sc *subsetScratch) []int {
+	p := r.p
+	maxW := math.Inf(-1)
+	for x := range buf {
+		maxW = math.Max(maxW, buf[x].w)
+	}
+	order := sc.order[:0]
+	if maxW <= 0 {
+		sc.order = order
+		return order
+	}
+	cut := pruneCut(p, model.Group, maxW)
+	bonus := sc.bonus
+	slices.SortFunc(bonus, func(a, b int) int {
+		switch {
+		case buf[a].w > buf[b].w:
+			return -1
+		case buf[a].w < buf[b].w:
+			return 1
+		}
+		return a - b
+	})
+	inBuf := func(pos int32) (int, bool) {
+		x := int(sc.bufAt[pos])
+		return x, x < len(buf) && buf[x].i == p.BySkill[k][pos] && !slices.Contains(bonus, x)
+	}
+	y := 0
+	for _, pos := range r.sharedOrder[t*len(p.Skills)+k] {
+		x, ok := inBuf(pos)
+		if !ok {
+			continue
+		}
+		for ; y < len(bonus) && (buf[bonus[y]].w > buf[x].w || buf[bonus[y]].w == buf[x].w && bonus[y] < x); y++ {
+			if buf[bonus[y]].w > cut {
+				order = append(order, bonus[y])
+			}
+		}
+		if buf[x].w <= cut {
+			break
+		}
+		order = append(order, x)
+	}
+	for ; y < len(bonus); y++ {
+		if buf[bonus[y]].w > cut {
+			order = append(order, bonus[y])
+		}
+	}
+	sc.order = order
+	return order
 }
 
 // bonusSeats is how many members of a session on (k, m) can carry a

@@ -142,9 +142,12 @@ type relax struct {
 	// tv[j*T+t] is j's best session value in t and tp[j*T+t] which session
 	// it is (teachersAt).
 	cont []([]contEntry)
-	own  []sessionBest
-	tv   []float64
-	tp   []int
+	// sharedOrder[t*K+k] is the order of the shared small groups of skill k
+	// in slot t: positions in BySkill[k], by weight descending (byWeight).
+	sharedOrder [][]int32
+	own         []sessionBest
+	tv          []float64
+	tp          []int
 	// bestValue is the smallest L evaluated so far, at bestLambda, where
 	// the students chose independent work as in bestChose (room prices are
 	// 0 until the last evaluation).
@@ -756,6 +759,7 @@ func (r *relax) teacherSide() float64 {
 	K := len(p.Skills)
 	r.parallel(r.T, func(t int) {
 		var buf []cand
+		var at []int32 // buf index → position in BySkill[k]
 		var sc subsetScratch
 		for k := 0; k < K; k++ {
 			for m := model.Group; m <= model.Tutor; m++ {
@@ -764,7 +768,7 @@ func (r *relax) teacherSide() float64 {
 				if !r.roomOK[t*2+int(m)] {
 					continue
 				}
-				buf = buf[:0]
+				buf, at = buf[:0], at[:0]
 				for pos, i := range p.BySkill[k] {
 					if r.allowed[i*r.T+t]&modeBit(m) == 0 {
 						continue
@@ -772,11 +776,21 @@ func (r *relax) teacherSide() float64 {
 					x := r.off[k] + pos
 					v := r.base[(t*r.nfocus+x)*2+int(m)] - r.lambda[(i*r.T+t)*2+int(m)]
 					buf = append(buf, cand{i: i, w: v, mastery: r.mastery[x]})
+					at = append(at, int32(pos))
 				}
-				if len(buf) == 0 {
+				if m == model.Tutor {
+					bestSubset(p, m, buf, &sc, b)
 					continue
 				}
-				bestSubset(p, m, buf, &sc, b)
+				// A group's order is kept, as positions in BySkill[k],
+				// for the teachers' own sessions (continuity.go).
+				order := byWeight(p, m, buf, p.P.WStable, &sc)
+				shared := r.sharedOrder[t*K+k][:0]
+				for _, x := range order {
+					shared = append(shared, at[x])
+				}
+				r.sharedOrder[t*K+k] = shared
+				bestOrdered(p, m, buf, order, &sc, b)
 			}
 		}
 		buf = r.teachersAt(t, buf, &sc)
@@ -855,24 +869,38 @@ func memberValue(p *model.Problem, i int, m model.Mode, k int, stable bool) floa
 // the maximum over windows is exact for this relaxation. buf is in mastery
 // order (BySkill's order).
 func bestSubset(p *model.Problem, m model.Mode, buf []cand, sc *subsetScratch, b *sessionBest) {
-	loAll := 1
+	bestOrdered(p, m, buf, byWeight(p, m, buf, 0, sc), sc, b)
+}
+
+// pruneCut is the weight at or below which a candidate is in no member set
+// of positive weight, when no candidate weighs more than maxW: a set holds a
+// candidate of weight w ≤ 0 only among its lo largest (beyond them only
+// positive weights join), so with at most lo−1 others, each at most maxW,
+// a candidate with w ≤ −(lo−1)·maxW is in none. (Only sets of positive
+// weight are ever taken.)
+func pruneCut(p *model.Problem, m model.Mode, maxW float64) float64 {
+	lo := 1
 	if m == model.Group {
-		loAll = max(1, p.P.GroupMin)
+		lo = max(1, p.P.GroupMin)
 	}
-	// Only sets of positive weight are ever taken. A set holds a candidate
-	// of weight w ≤ 0 only among its loAll largest (beyond them only
-	// positive weights join), so with at most loAll−1 others, each at most
-	// maxW: a candidate with w ≤ −(loAll−1)·maxW is in no set of positive
-	// weight, and leaving such candidates out of the sort changes no result.
+	return -float64(lo-1) * maxW
+}
+
+// byWeight returns the indices into buf of the candidates above pruneCut,
+// by weight descending (ties by index), in sc.order; raise widens the cut
+// as if some candidate weighed raise more than the heaviest (the shared
+// sessions' orders serve the teachers' own sessions, whose members weigh up
+// to w_stable more: continuity.go).
+func byWeight(p *model.Problem, m model.Mode, buf []cand, raise float64, sc *subsetScratch) []int {
 	maxW := math.Inf(-1)
 	for x := range buf {
 		maxW = math.Max(maxW, buf[x].w)
 	}
-	if maxW <= 0 {
+	if maxW+raise <= 0 {
 		sc.order = sc.order[:0]
-		return
+		return sc.order
 	}
-	cut := -float64(max(loAll-1, 0)) * maxW
+	cut := pruneCut(p, m, maxW+raise)
 	// Sort (weight, index) pairs, not indices into buf: the comparisons
 	// then read contiguous memory.
 	keyed := sc.keyed[:0]
@@ -895,13 +923,21 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, sc *subsetScratch, b
 	for r, k := range keyed {
 		order[r] = k.x
 	}
+	return order
+}
+
+// bestOrdered is bestSubset given order, the candidates above pruneCut by
+// weight descending (ties by index into buf).
+func bestOrdered(p *model.Problem, m model.Mode, buf []cand, order []int, sc *subsetScratch, b *sessionBest) {
+	if len(order) == 0 {
+		return
+	}
 	lo, hi := 1, p.P.TutoringMax
 	if m == model.Group {
 		lo, hi = p.P.GroupMin, p.P.GroupMax
 	}
 	lo = max(lo, 1)
 	if hi < lo {
-		sc.order = order
 		return
 	}
 	band := p.P.LevelBand + model.BandTol
@@ -923,7 +959,6 @@ func bestSubset(p *model.Problem, m model.Mode, buf []cand, sc *subsetScratch, b
 	} else {
 		bestStart, bestEnd, best = bestWindow(buf, order, lo, hi, band, sc)
 	}
-	sc.order = order
 	if bestStart < 0 || best <= 0 {
 		return
 	}
@@ -950,6 +985,10 @@ type subsetScratch struct {
 	order, rank, cnt []int
 	sum              []float64
 	keyed            []weighted
+	// For a teacher's own small group (continuity.go): position in
+	// BySkill → index into the candidates, and the candidates with a bonus.
+	bufAt []int32
+	bonus []int
 }
 
 // weighted is a candidate's weight and its index in buf.

@@ -136,3 +136,73 @@ func TestBestWindowMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnOrderMatchesSort: a teacher's own small group takes its candidates'
+// order from the shared group's (filtered, with the bonus students merged in)
+// instead of sorting them; the order must be the one sorting gives, on
+// random lists with tied and negative weights, students not allowed, bonus
+// students, and scratch reused across calls (stale positions). It would fail
+// if the shared order's cut were not widened by w_stable, if a bonus
+// student were merged at the wrong place, or if a stale position were read.
+func TestOwnOrderMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	var sc subsetScratch
+	checked := 0
+	for trial := range 2000 {
+		gmin := 1 + rng.IntN(3)
+		n := 1 + rng.IntN(40)
+		p := &model.Problem{
+			P:       model.Params{GroupMin: gmin, GroupMax: gmin + 3, WStable: 0.25 * float64(1+rng.IntN(4))},
+			Skills:  []model.Skill{{}},
+			BySkill: [][]int{rng.Perm(n)},
+		}
+		w := make([]float64, n) // by position
+		allowed := make([]bool, n)
+		for pos := range w {
+			w[pos] = math.Round((rng.Float64()*3-1.2)*4) / 4
+			allowed[pos] = rng.IntN(5) > 0
+		}
+		// The shared group: every allowed position.
+		var shared []cand
+		var at []int32
+		for pos, i := range p.BySkill[0] {
+			if allowed[pos] {
+				shared = append(shared, cand{i: i, w: w[pos]})
+				at = append(at, int32(pos))
+			}
+		}
+		r := &relax{p: p, sharedOrder: [][]int32{nil}}
+		for _, x := range byWeight(p, model.Group, shared, p.P.WStable, &sc) {
+			r.sharedOrder[0] = append(r.sharedOrder[0], at[x])
+		}
+		// The own group: a range of positions, some with the bonus.
+		from := rng.IntN(n)
+		to := from + rng.IntN(n-from)
+		bufAt := grow(&sc.bufAt, n)
+		sc.bonus = sc.bonus[:0]
+		var buf []cand
+		for pos := from; pos <= to; pos++ {
+			if !allowed[pos] {
+				continue
+			}
+			c := cand{i: p.BySkill[0][pos], w: w[pos]}
+			bufAt[pos] = int32(len(buf))
+			if rng.IntN(4) == 0 {
+				c.w += p.P.WStable
+				sc.bonus = append(sc.bonus, len(buf))
+			}
+			buf = append(buf, c)
+		}
+		got := slices.Clone(r.ownOrder(0, 0, buf, &sc))
+		want := byWeight(p, model.Group, buf, 0, &subsetScratch{})
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: own order %v, sorting gives %v (weights %v)", trial, got, want, buf)
+		}
+		if len(want) > 1 {
+			checked++
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d trials with two or more ordered candidates", checked)
+	}
+}
