@@ -414,14 +414,12 @@ func (e *engine) trySwap(i, t, b int) bool {
 	mB, k := ss.Mode, ss.Skill
 	mi := e.p.Students[i].FocusOn(k).Mastery
 	e.members = append(e.members[:0], ss.Members...)
+	// A member's value does not depend on the other members, so the
+	// exchange changes the objective by the two moves' own deltas: only a
+	// gain is worth the band and feasibility tests, which need the moves.
+	gain := sol.DeltaMove(i, t, mB, b)
 	for _, o := range e.members {
-		if e.frozen(o, t) || mB == model.Group && !e.bandWithout(mi, b, o) {
-			continue
-		}
-		// A member's value does not depend on the other members, so the
-		// exchange changes the objective by the two moves' own deltas:
-		// only a gain is worth the feasibility test, which needs the moves.
-		if sol.DeltaMove(i, t, mB, b)+sol.DeltaMove(o, t, mA, a) <= eps {
+		if gain+sol.DeltaMove(o, t, mA, a) <= eps || e.frozen(o, t) || mB == model.Group && !e.bandWithout(mi, b, o) {
 			continue
 		}
 		sol.Begin()
