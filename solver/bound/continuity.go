@@ -163,9 +163,9 @@ func (r *relax) teachersAt(t int, buf []cand, sc *subsetScratch) []cand {
 // student or among the TutoringMax best of the others (each member of the
 // best set has fewer than TutoringMax others above it).
 //
-// For a small group it records in sc.at each candidate's position in
-// BySkill[k] and in sc.bufAt the inverse, and in sc.bonus which candidates
-// carry the bonus, for ownOrder.
+// For a small group it records, for ownOrder, each candidate's index in buf
+// by its position in BySkill[k] (sc.bufAt) and which candidates carry the
+// bonus (sc.bonus).
 func (r *relax) ownCandidates(t, k int, m model.Mode, entries []contEntry, buf []cand, sc *subsetScratch) []cand {
 	p := r.p
 	T := r.T

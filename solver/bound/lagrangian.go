@@ -782,15 +782,7 @@ func (r *relax) teacherSide() float64 {
 					bestSubset(p, m, buf, &sc, b)
 					continue
 				}
-				// A group's order is kept, as positions in BySkill[k],
-				// for the teachers' own sessions (continuity.go).
-				order := byWeight(p, m, buf, p.P.WStable, &sc)
-				shared := r.sharedOrder[t*K+k][:0]
-				for _, x := range order {
-					shared = append(shared, at[x])
-				}
-				r.sharedOrder[t*K+k] = shared
-				bestOrdered(p, m, buf, order, &sc, b)
+				bestOrdered(p, m, buf, r.sharedGroupOrder(t, k, buf, at, &sc), &sc, b)
 			}
 		}
 		buf = r.teachersAt(t, buf, &sc)
@@ -831,6 +823,22 @@ func (r *relax) teacherSide() float64 {
 		}
 	}
 	return total
+}
+
+// sharedGroupOrder returns the order of the shared small group of skill k
+// in slot t (byWeight; at maps buf to positions in BySkill[k]) and keeps it,
+// as positions, for the teachers' own groups (ownOrder, continuity.go): its
+// cut is widened by w_stable, the most a teacher's bonus adds to a weight,
+// so that it holds every candidate an own group may need.
+func (r *relax) sharedGroupOrder(t, k int, buf []cand, at []int32, sc *subsetScratch) []int {
+	order := byWeight(r.p, model.Group, buf, r.p.P.WStable, sc)
+	x := t*len(r.p.Skills) + k
+	shared := r.sharedOrder[x][:0]
+	for _, y := range order {
+		shared = append(shared, at[y])
+	}
+	r.sharedOrder[x] = shared
+	return order
 }
 
 // relaxedValue is a member's session value with the continuity term relaxed

@@ -172,9 +172,7 @@ func TestOwnOrderMatchesSort(t *testing.T) {
 			}
 		}
 		r := &relax{p: p, sharedOrder: [][]int32{nil}}
-		for _, x := range byWeight(p, model.Group, shared, p.P.WStable, &sc) {
-			r.sharedOrder[0] = append(r.sharedOrder[0], at[x])
-		}
+		r.sharedGroupOrder(0, 0, shared, at, &sc)
 		// The own group: a range of positions, some with the bonus.
 		from := rng.IntN(n)
 		to := from + rng.IntN(n-from)
