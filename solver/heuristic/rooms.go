@@ -1,24 +1,31 @@
 package heuristic
 
 import (
+	"cmp"
+	"math"
 	"slices"
 
 	"github.com/weekplan/weekplan/solver/model"
 )
 
 // Independent work in one slot is a transportation problem: students to rooms
-// of limited capacity, a student's value depending on the room's topic. With
-// the sessions of the slot fixed, optimizeRooms solves it exactly by cycle
-// cancelling (Klein, 1967, "A primal method for minimal cost flows",
-// Management Science 14(3)) on the graph of rooms: an arc a→b carries the
-// best gain of moving one student from a to b; a room with a free place ends
-// an improving path, a positive cycle moves one student along each arc
-// (distinct students, since each leaves a different room). When neither
-// exists, no exchange of students between rooms improves the slot.
+// of limited capacity, a student's value depending on the room only through
+// its topic, and whether the student may go there only through its
+// accessibility. Rooms of the same topic and accessibility — a class — are
+// interchangeable, so the problem is one of students to classes, each of the
+// summed free places of its rooms. With the sessions of the slot fixed,
+// optimizeRooms solves it exactly by cycle cancelling (Klein, 1967, "A primal
+// method for minimal cost flows", Management Science 14(3)) on the graph of
+// classes: an arc a→b carries the best gain of moving one student from a
+// room of class a to one of class b; a class with a free place ends an
+// improving path, a positive cycle moves one student along each arc (distinct
+// students, since each leaves a different class; each takes the room the
+// student leaving its new class frees). When neither exists, no exchange of
+// students between rooms improves the slot.
 
-// maxRoomGraph is the largest number of independent rooms per slot the exact
-// reassignment is run on (it costs rooms³ per improvement).
-const maxRoomGraph = 48
+// maxRoomClasses is the largest number of room classes per slot the exact
+// reassignment is run on (it costs classes³ per improvement).
+const maxRoomClasses = 48
 
 // maxRoomRounds caps the improvements of one optimizeRooms call.
 const maxRoomRounds = 500
@@ -27,81 +34,138 @@ const maxRoomRounds = 500
 // optimally (see above); it returns the objective change (≥ 0).
 func (e *engine) optimizeRooms(t int) float64 {
 	p, sol := e.p, e.sol
-	rooms := e.roomIdx[:0]
-	for r := range p.Rooms {
-		if rm := &p.Rooms[r]; rm.Allows(model.Indep) && rm.Avail[t] && rm.Capacity > 0 {
-			rooms = append(rooms, r)
-		}
+	// The classes of the slot's rooms for independent work: rep holds one
+	// room per class, cls each room's class (-1: not usable in t).
+	if len(e.roomCls) < len(p.Rooms) {
+		e.roomCls = make([]int, len(p.Rooms))
 	}
-	e.roomIdx = rooms
-	n := len(rooms)
-	if n < 2 || n > maxRoomGraph {
+	cls, rep := e.roomCls[:len(p.Rooms)], e.clsRep[:0]
+	for r := range p.Rooms {
+		cls[r] = -1
+		if rm := &p.Rooms[r]; !rm.Allows(model.Indep) || !rm.Avail[t] || rm.Capacity <= 0 {
+			continue
+		}
+		c := slices.IndexFunc(rep, func(q int) bool {
+			return p.Rooms[q].Key == p.Rooms[r].Key && p.Rooms[q].Accessible == p.Rooms[r].Accessible
+		})
+		if c < 0 {
+			c = len(rep)
+			rep = append(rep, r)
+		}
+		cls[r] = c
+	}
+	e.clsRep = rep
+	n := len(rep)
+	if n < 2 || n > maxRoomClasses {
 		return 0
 	}
-	// Students of the slot by room position.
+	// The students each class holds, but those pinned to their room or
+	// frozen by a stable re-solve, and each one's value in every class.
 	if cap(e.byRoom) < n {
 		e.byRoom = make([][]int, n)
 	}
 	by := e.byRoom[:n]
-	pos := e.roomPos
-	if len(pos) < len(p.Rooms) {
-		pos = make([]int, len(p.Rooms))
-		e.roomPos = pos
+	for c := range by {
+		by[c] = by[c][:0]
 	}
-	for x := range pos {
-		pos[x] = -1
+	if len(e.clsVal) < len(p.Students)*n {
+		e.clsVal = make([]float64, len(p.Students)*n)
 	}
-	for x, r := range rooms {
-		pos[r] = x
-		by[x] = by[x][:0]
-	}
+	val := e.clsVal
 	for i := range p.Students {
 		if sol.Mode(i, t) != model.Indep {
 			continue
 		}
 		if pn := p.Pin(i, t); pn != nil && pn.Room >= 0 || e.frozen(i, t) {
-			continue // pinned to its room, or frozen by a stable re-solve
+			continue
 		}
-		by[pos[sol.Ref(i, t)]] = append(by[pos[sol.Ref(i, t)]], i)
+		c := cls[sol.Ref(i, t)]
+		by[c] = append(by[c], i)
+		p.IndepValues(i, t, rep, val[i*n:(i+1)*n])
+	}
+	// spare is a room of class c with a free place, or -1.
+	spare := func(c int) int {
+		for r := rep[c]; r < len(p.Rooms); r++ {
+			if cls[r] == c && sol.RoomLoad(t, r) < p.Rooms[r].Capacity {
+				return r
+			}
+		}
+		return -1
 	}
 	gain := make([]float64, n*n)
-	arg := make([]int, n*n)
+	best := make([]int, n*n)          // the student on each arc, -1: no arc
+	w := make([]float64, (n+1)*(n+1)) // the arcs' weights, F last
 	dist := make([]float64, n+1)
 	pred := make([]int, n+1)
 	total := 0.0
-	// row recomputes the arcs out of room position a: the best student of a
-	// for each other room.
-	row := func(a int) {
-		for b := 0; b < n; b++ {
-			gain[a*n+b], arg[a*n+b] = -1, -1
-			if a == b {
+	// arc recomputes the arc a→b: the best student of class a for class b
+	// (the first of the best in a's list), or none.
+	arc := func(a, b int) {
+		best[a*n+b], gain[a*n+b] = -1, -1
+		if a == b {
+			return
+		}
+		acc := p.Rooms[rep[b]].Accessible
+		for _, i := range by[a] {
+			if p.Students[i].NeedsAccessible && !acc {
 				continue
 			}
-			rb := rooms[b]
-			for x, i := range by[a] {
-				if p.Students[i].NeedsAccessible && !p.Rooms[rb].Accessible {
-					continue
-				}
-				g := p.IndepValue(i, t, rb) - p.IndepValue(i, t, rooms[a])
-				if arg[a*n+b] < 0 || g > gain[a*n+b] {
-					gain[a*n+b], arg[a*n+b] = g, x
-				}
+			if g := val[i*n+b] - val[i*n+a]; best[a*n+b] < 0 || g > gain[a*n+b] {
+				best[a*n+b], gain[a*n+b] = i, g
 			}
 		}
+	}
+	row := func(a int) {
+		for b := range rep {
+			arc(a, b)
+		}
+	}
+	// fill moves the students of class a who gain by moving to class b
+	// there, best first, while b has free places (and a stable re-solve's
+	// churn limit admits them).
+	fill := func(a, b int) float64 {
+		acc := p.Rooms[rep[b]].Accessible
+		order := e.fillOrder[:0]
+		for x, i := range by[a] {
+			if (!p.Students[i].NeedsAccessible || acc) && val[i*n+b]-val[i*n+a] > eps {
+				order = append(order, x)
+			}
+		}
+		slices.SortStableFunc(order, func(x, y int) int {
+			i, j := by[a][x], by[a][y]
+			return cmp.Compare(val[j*n+b]-val[j*n+a], val[i*n+b]-val[i*n+a])
+		})
+		d := 0.0
+		moved := e.fillMoved[:0]
+		for _, x := range order {
+			i := by[a][x]
+			r := spare(b)
+			if r < 0 {
+				break
+			}
+			if e.admitsMove(i, t, model.Indep, r) {
+				d += sol.Move(i, t, model.Indep, r)
+				moved = append(moved, i)
+			}
+		}
+		e.fillOrder, e.fillMoved = order, moved
+		by[a] = slices.DeleteFunc(by[a], func(i int) bool { return cls[sol.Ref(i, t)] != a })
+		by[b] = append(by[b], moved...)
+		return d
 	}
 	for a := 0; a < n; a++ {
 		row(a)
 	}
 	for round := 0; round < maxRoomRounds; round++ {
-		// An improving move into a free place.
+		// Improving moves into free places.
 		moved := false
 		for a := 0; a < n && !moved; a++ {
 			for b := 0; b < n; b++ {
-				if arg[a*n+b] >= 0 && gain[a*n+b] > eps && sol.RoomLoad(t, rooms[b]) < p.Rooms[rooms[b]].Capacity {
-					if i := by[a][arg[a*n+b]]; !e.admitsMove(i, t, model.Indep, rooms[b]) {
-						continue // a stable re-solve's churn limit forbids it
-					}
-					total += e.shift(t, by, rooms, a, b, arg[a*n+b])
+				if best[a*n+b] < 0 || gain[a*n+b] <= eps || spare(b) < 0 {
+					continue
+				}
+				if d := fill(a, b); len(e.fillMoved) > 0 {
+					total += d
 					row(a)
 					row(b)
 					moved = true
@@ -114,19 +178,31 @@ func (e *engine) optimizeRooms(t int) float64 {
 		}
 		// A positive cycle: Bellman-Ford for longest paths from a virtual
 		// source joined to every node. Node n is the "free place" node F:
-		// an arc F→a (weight 0) lets room a release a student without
+		// an arc F→a (weight 0) lets class a release a student without
 		// receiving one, an arc c→F (weight 0, if c has a free place) lets c
 		// receive one without releasing one, so a cycle through F is an
 		// improving chain of moves that ends in a free place.
-		spare := func(c int) bool { return sol.RoomLoad(t, rooms[c]) < p.Rooms[rooms[c]].Capacity }
-		weight := func(a, b int) (float64, bool) {
-			switch {
-			case a == n:
-				return 0, true
-			case b == n:
-				return 0, spare(a)
+		free := e.spares[:0]
+		for c := 0; c < n; c++ {
+			free = append(free, spare(c))
+		}
+		e.spares = free
+		for a := 0; a <= n; a++ {
+			for b := 0; b <= n; b++ {
+				v := math.Inf(-1) // no arc
+				switch {
+				case a == b:
+				case a == n:
+					v = 0
+				case b == n:
+					if free[a] >= 0 {
+						v = 0
+					}
+				case best[a*n+b] >= 0:
+					v = gain[a*n+b]
+				}
+				w[a*(n+1)+b] = v
 			}
-			return gain[a*n+b], arg[a*n+b] >= 0
 		}
 		for x := range dist {
 			dist[x], pred[x] = 0, -1
@@ -135,12 +211,10 @@ func (e *engine) optimizeRooms(t int) float64 {
 		for it := 0; it <= n; it++ {
 			last = -1
 			for a := 0; a <= n; a++ {
-				for b := 0; b <= n; b++ {
-					if a == b {
-						continue
-					}
-					if w, ok := weight(a, b); ok && dist[a]+w > dist[b]+eps {
-						dist[b], pred[b], last = dist[a]+w, a, b
+				da := dist[a]
+				for b, wab := range w[a*(n+1) : (a+1)*(n+1)] {
+					if da+wab > dist[b]+eps {
+						dist[b], pred[b], last = da+wab, a, b
 					}
 				}
 			}
@@ -164,33 +238,40 @@ func (e *engine) optimizeRooms(t int) float64 {
 			}
 		}
 		e.cycle = cycle
-		// cycle lists nodes backwards: pred[cycle[x]] = cycle[x+1] (mod len);
-		// arcs touching F move nobody.
+		// cycle lists nodes backwards: pred[cycle[x]] = cycle[x+1] (mod
+		// len), so the arc out of cycle[x] goes to cycle[x-1]. Arcs touching
+		// F move nobody. The mover of an arc a→b takes the room that b's own
+		// mover leaves or, where b ends the chain (b→F), b's free place.
 		sum := 0.0
-		movers, dests := e.movers[:0], e.dests[:0]
-		for x, b := range cycle {
-			a := cycle[(x+1)%len(cycle)]
-			w, _ := weight(a, b)
-			sum += w
+		movers, dests, from, to := e.movers[:0], e.dests[:0], e.from[:0], e.to[:0]
+		for x, a := range cycle {
+			b := cycle[(x+len(cycle)-1)%len(cycle)]
+			sum += w[a*(n+1)+b]
 			if a < n && b < n {
-				movers = append(movers, by[a][arg[a*n+b]])
-				dests = append(dests, b)
+				i := best[a*n+b]
+				movers, from, to = append(movers, i), append(from, sol.Ref(i, t)), append(to, b)
 			}
 		}
-		e.movers, e.dests = movers, dests
+		e.movers, e.from, e.to = movers, from, to
 		if sum <= eps || len(movers) == 0 {
 			break
 		}
-		// Take every mover out first, then seat each in its new room.
+		for _, b := range to {
+			r := free[b]
+			for x, i := range movers {
+				if cls[from[x]] == b {
+					r = sol.Ref(i, t)
+				}
+			}
+			dests = append(dests, r)
+		}
+		e.dests = dests
 		d := 0.0
-		from := e.from[:0]
 		for _, i := range movers {
-			from = append(from, sol.Ref(i, t))
 			d += sol.Move(i, t, model.None, -1)
 		}
-		e.from = from
-		for x, b := range dests {
-			d += sol.Move(movers[x], t, model.Indep, rooms[b])
+		for x, r := range dests {
+			d += sol.Move(movers[x], t, model.Indep, r)
 		}
 		if !e.withinLimit() {
 			// A stable re-solve's churn limit forbids the cycle: undo it.
@@ -203,31 +284,33 @@ func (e *engine) optimizeRooms(t int) float64 {
 			break
 		}
 		total += d
-		// Update the room lists and the arcs out of the rooms touched.
-		for x, b := range dests {
-			i := movers[x]
-			for a := range by {
-				if y := slices.Index(by[a], i); y >= 0 {
-					by[a] = append(by[a][:y], by[a][y+1:]...)
-					row(a)
-					break
-				}
-			}
+		// Update the class lists, then the arcs out of the classes touched:
+		// an arc whose student left is recomputed, and a student who joined
+		// a class (last in its list) takes an arc it is strictly better on.
+		for x, i := range movers {
+			a, b := cls[from[x]], cls[dests[x]]
+			by[a] = slices.Delete(by[a], slices.Index(by[a], i), slices.Index(by[a], i)+1)
 			by[b] = append(by[b], i)
 		}
-		for _, b := range dests {
-			row(b)
+		for x, i := range movers {
+			a := cls[from[x]]
+			for b := range rep {
+				if best[a*n+b] == i {
+					arc(a, b)
+				}
+			}
+		}
+		for x, i := range movers {
+			a := cls[dests[x]]
+			for b, r := range rep {
+				if b == a || p.Students[i].NeedsAccessible && !p.Rooms[r].Accessible {
+					continue
+				}
+				if g := val[i*n+b] - val[i*n+a]; best[a*n+b] < 0 || g > gain[a*n+b] {
+					best[a*n+b], gain[a*n+b] = i, g
+				}
+			}
 		}
 	}
 	return total
-}
-
-// shift moves the x-th student of room position a to room position b and
-// updates the lists.
-func (e *engine) shift(t int, by [][]int, rooms []int, a, b, x int) float64 {
-	i := by[a][x]
-	d := e.sol.Move(i, t, model.Indep, rooms[b])
-	by[a] = append(by[a][:x], by[a][x+1:]...)
-	by[b] = append(by[b], i)
-	return d
 }

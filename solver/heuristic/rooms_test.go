@@ -9,9 +9,11 @@ import (
 )
 
 // roomsProblem is one slot of independent work only: n students, rooms of
-// the given capacities, each room with its own topic, random interests, and
-// (when acc) some students who need one of the accessible rooms.
-func roomsProblem(rng *rand.Rand, n int, caps []int, acc bool) *model.Problem {
+// the given capacities, each room with its own topic (or, when shared, one
+// of fewer topics or none, so that rooms share their values), every other
+// room accessible, random interests, and (when acc) some students who need
+// one of the accessible rooms.
+func roomsProblem(rng *rand.Rand, n int, caps []int, acc, shared bool) *model.Problem {
 	p := &model.Problem{
 		P: model.Params{MasteryThreshold: 0.8, LevelBand: 0.25, GroupMin: 2, GroupMax: 6, TutoringMax: 1,
 			WGroup: 1, WTutor: 2, WIndep: 0.2, WInterest: 0.3, WStable: 0.1, WContact: 1, ContactTarget: 2,
@@ -20,7 +22,11 @@ func roomsProblem(rng *rand.Rand, n int, caps []int, acc bool) *model.Problem {
 		NumKeys: len(caps),
 	}
 	for r, c := range caps {
-		p.Rooms = append(p.Rooms, model.Room{Capacity: c, Modes: model.Indep.Bit(), Key: r, Avail: []bool{true}, Accessible: r%2 == 0})
+		key := r
+		if shared {
+			key = rng.IntN(len(caps)) - 1 // -1: no topic
+		}
+		p.Rooms = append(p.Rooms, model.Room{Capacity: c, Modes: model.Indep.Bit(), Key: key, Avail: []bool{true}, Accessible: r%2 == 0})
 	}
 	for i := 0; i < n; i++ {
 		st := model.Student{Priority: 1, Avail: []bool{true}, MaxGroup: model.MaxGroupNone, Interest: make([]float64, len(caps))}
@@ -59,11 +65,13 @@ func bestRooms(p *model.Problem) float64 {
 
 // TestOptimizeRoomsIsExact places students in rooms in index order (a poor
 // assignment), runs optimizeRooms, and compares with the exhaustive optimum.
+// In half the trials rooms share topics (optimizeRooms computes a student's
+// arcs once per topic and accessibility).
 func TestOptimizeRoomsIsExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	for trial := 0; trial < 60; trial++ {
+	for trial := 0; trial < 120; trial++ {
 		n := 3 + rng.IntN(5)
-		caps := make([]int, 2+rng.IntN(3))
+		caps := make([]int, 2+rng.IntN(4))
 		total := 0
 		for r := range caps {
 			caps[r] = 1 + rng.IntN(3)
@@ -72,7 +80,7 @@ func TestOptimizeRoomsIsExact(t *testing.T) {
 		if total < n {
 			caps[0] += n - total
 		}
-		p := roomsProblem(rng, n, caps, trial%2 == 1)
+		p := roomsProblem(rng, n, caps, trial%2 == 1, trial%4 >= 2)
 		sol := model.NewSolution(p)
 		e := newEngine(p, sol)
 		e.placeIndependent(0) // first fitting room of best value, in order
@@ -98,7 +106,7 @@ func TestOptimizeRoomsIsExact(t *testing.T) {
 // TestOptimizeRoomsKeepsRoomPins checks that a student pinned to a room stays.
 func TestOptimizeRoomsKeepsRoomPins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	p := roomsProblem(rng, 4, []int{2, 2, 2}, false)
+	p := roomsProblem(rng, 4, []int{2, 2, 2}, false, false)
 	// Student 0 loves room 1 but is pinned to room 0.
 	p.Students[0].Interest = []float64{0, 1, 0}
 	p.Pins = []model.Pin{{Student: 0, Slot: 0, Mode: model.Indep, Teacher: -1, Room: 0, Skill: -1}}

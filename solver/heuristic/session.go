@@ -50,8 +50,10 @@ type engine struct {
 	pickIDs []int
 	student int
 	// Scratch of optimizeRooms.
-	roomIdx, roomPos, cycle, movers, dests, from []int
-	byRoom                                       [][]int
+	roomCls, clsRep, spares, cycle, movers, dests, from, to []int
+	fillOrder, fillMoved                                    []int
+	byRoom                                                  [][]int
+	clsVal                                                  []float64
 	// Scratch of trySwap.
 	members []int
 	// noise, when set, randomises the repair's order and teacher choice.

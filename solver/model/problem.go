@@ -284,11 +284,24 @@ func (p *Problem) SessionValue(i, t int, m Mode, j, k int) float64 {
 // IndepValue is the per-placement value of i working independently in room r
 // in slot t, continuity included.
 func (p *Problem) IndepValue(i, t, r int) float64 {
+	return p.indepValue(i, r, p.Stable(i, t, Indep, -1))
+}
+
+// IndepValues sets out[x] to IndepValue(i, t, rooms[x]) for every x.
+func (p *Problem) IndepValues(i, t int, rooms []int, out []float64) {
+	stable := p.Stable(i, t, Indep, -1)
+	for x, r := range rooms {
+		out[x] = p.indepValue(i, r, stable)
+	}
+}
+
+// indepValue is IndepValue with the continuity of (i, t) given.
+func (p *Problem) indepValue(i, r int, stable bool) float64 {
 	v := p.P.WIndep
 	if key := p.Rooms[r].Key; key >= 0 {
 		v += p.P.WInterest * p.Students[i].Interest[key]
 	}
-	if p.Stable(i, t, Indep, -1) {
+	if stable {
 		v += p.P.WStable
 	}
 	return v
