@@ -83,10 +83,30 @@ func (e *engine) optimizeRooms(t int) float64 {
 		by[c] = append(by[c], i)
 		p.IndepValues(i, t, rep, val[i*n:(i+1)*n])
 	}
+	// The rooms of each class, in index order: class c's are
+	// inClass[at[c]:at[c+1]].
+	at := append(e.clsAt[:0], make([]int, n+1)...)
+	for _, c := range cls {
+		if c >= 0 {
+			at[c+1]++
+		}
+	}
+	for c := 0; c < n; c++ {
+		at[c+1] += at[c]
+	}
+	inClass := append(e.clsRooms[:0], make([]int, at[n])...)
+	next := append(e.clsNext[:0], at[:n]...)
+	for r, c := range cls {
+		if c >= 0 {
+			inClass[next[c]] = r
+			next[c]++
+		}
+	}
+	e.clsAt, e.clsRooms, e.clsNext = at, inClass, next
 	// spare is a room of class c with a free place, or -1.
 	spare := func(c int) int {
-		for r := rep[c]; r < len(p.Rooms); r++ {
-			if cls[r] == c && sol.RoomLoad(t, r) < p.Rooms[r].Capacity {
+		for _, r := range inClass[at[c]:at[c+1]] {
+			if sol.RoomLoad(t, r) < p.Rooms[r].Capacity {
 				return r
 			}
 		}

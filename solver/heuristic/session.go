@@ -51,7 +51,7 @@ type engine struct {
 	student int
 	// Scratch of optimizeRooms.
 	roomCls, clsRep, spares, cycle, movers, dests, from, to []int
-	fillOrder, fillMoved                                    []int
+	fillOrder, fillMoved, clsAt, clsRooms, clsNext          []int
 	byRoom                                                  [][]int
 	clsVal                                                  []float64
 	// Scratch of trySwap.
