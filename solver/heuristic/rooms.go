@@ -142,8 +142,9 @@ func (e *engine) optimizeRooms(t int) float64 {
 	}
 	// fill moves the students of class a who gain by moving to class b
 	// there, best first, while b has free places (and a stable re-solve's
-	// churn limit admits them).
-	fill := func(a, b int) float64 {
+	// churn limit admits them); it returns the objective change and whether
+	// anyone moved.
+	fill := func(a, b int) (float64, bool) {
 		acc := p.Rooms[rep[b]].Accessible
 		order := e.fillOrder[:0]
 		for x, i := range by[a] {
@@ -171,7 +172,7 @@ func (e *engine) optimizeRooms(t int) float64 {
 		e.fillOrder, e.fillMoved = order, moved
 		by[a] = slices.DeleteFunc(by[a], func(i int) bool { return cls[sol.Ref(i, t)] != a })
 		by[b] = append(by[b], moved...)
-		return d
+		return d, len(moved) > 0
 	}
 	for a := 0; a < n; a++ {
 		row(a)
@@ -184,7 +185,7 @@ func (e *engine) optimizeRooms(t int) float64 {
 				if best[a*n+b] < 0 || gain[a*n+b] <= eps || spare(b) < 0 {
 					continue
 				}
-				if d := fill(a, b); len(e.fillMoved) > 0 {
+				if d, ok := fill(a, b); ok {
 					total += d
 					row(a)
 					row(b)
@@ -278,9 +279,9 @@ func (e *engine) optimizeRooms(t int) float64 {
 		}
 		for _, b := range to {
 			r := free[b]
-			for x, i := range movers {
-				if cls[from[x]] == b {
-					r = sol.Ref(i, t)
+			for _, f := range from {
+				if cls[f] == b {
+					r = f // b's own mover leaves room f
 				}
 			}
 			dests = append(dests, r)
