@@ -103,6 +103,40 @@ func TestOptimizeRoomsIsExact(t *testing.T) {
 	}
 }
 
+// TestOptimizeRoomsLeavesNothingToImprove runs optimizeRooms on slots too
+// large for exhaustive search (up to 60 students, 12 rooms sharing topics,
+// many cycles per call) and then again on a fresh engine, whose arcs are all
+// computed anew: the second call must find nothing, or the first one's
+// arcs, kept up to date move by move, went stale.
+func TestOptimizeRoomsLeavesNothingToImprove(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	for trial := 0; trial < 40; trial++ {
+		n := 20 + rng.IntN(41)
+		caps := make([]int, 4+rng.IntN(9))
+		total := 0
+		for r := range caps {
+			caps[r] = 1 + rng.IntN(8)
+			total += caps[r]
+		}
+		if total < n {
+			caps[0] += n - total
+		}
+		p := roomsProblem(rng, n, caps, true, true)
+		sol := model.NewSolution(p)
+		e := newEngine(p, sol)
+		e.placeIndependent(0)
+		if d := e.optimizeRooms(0); d < -1e-9 {
+			t.Fatalf("trial %d: optimizeRooms lost %v", trial, -d)
+		}
+		if err := sol.Verify(); err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		if d := newEngine(p, sol).optimizeRooms(0); d > 1e-9 {
+			t.Fatalf("trial %d (%d students, capacities %v): a second call still gained %v", trial, n, caps, d)
+		}
+	}
+}
+
 // TestOptimizeRoomsKeepsRoomPins checks that a student pinned to a room stays.
 func TestOptimizeRoomsKeepsRoomPins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
