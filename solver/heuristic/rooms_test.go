@@ -40,6 +40,21 @@ func roomsProblem(rng *rand.Rand, n int, caps []int, acc, shared bool) *model.Pr
 	return p
 }
 
+// roomCaps draws the capacities of rooms rooms, each 1 to most, the first
+// raised so that together they seat n students.
+func roomCaps(rng *rand.Rand, rooms, most, n int) []int {
+	caps := make([]int, rooms)
+	total := 0
+	for r := range caps {
+		caps[r] = 1 + rng.IntN(most)
+		total += caps[r]
+	}
+	if total < n {
+		caps[0] += n - total
+	}
+	return caps
+}
+
 // bestRooms is the optimum of the one-slot room assignment by exhaustive
 // search over every student's room.
 func bestRooms(p *model.Problem) float64 {
@@ -71,15 +86,7 @@ func TestOptimizeRoomsIsExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for trial := 0; trial < 120; trial++ {
 		n := 3 + rng.IntN(5)
-		caps := make([]int, 2+rng.IntN(4))
-		total := 0
-		for r := range caps {
-			caps[r] = 1 + rng.IntN(3)
-			total += caps[r]
-		}
-		if total < n {
-			caps[0] += n - total
-		}
+		caps := roomCaps(rng, 2+rng.IntN(4), 3, n)
 		p := roomsProblem(rng, n, caps, trial%2 == 1, trial%4 >= 2)
 		sol := model.NewSolution(p)
 		e := newEngine(p, sol)
@@ -112,15 +119,7 @@ func TestOptimizeRoomsLeavesNothingToImprove(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 11))
 	for trial := 0; trial < 40; trial++ {
 		n := 20 + rng.IntN(41)
-		caps := make([]int, 4+rng.IntN(9))
-		total := 0
-		for r := range caps {
-			caps[r] = 1 + rng.IntN(8)
-			total += caps[r]
-		}
-		if total < n {
-			caps[0] += n - total
-		}
+		caps := roomCaps(rng, 4+rng.IntN(9), 8, n)
 		p := roomsProblem(rng, n, caps, true, true)
 		sol := model.NewSolution(p)
 		e := newEngine(p, sol)
