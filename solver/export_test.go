@@ -30,6 +30,19 @@ func Bounds(inst *Instance, iterations int, incumbent float64) (EachBound, error
 	return EachBound{Capacity: bound.Capacity(c.p), SeatPrice: lag(bound.SeatPrice), IEPShare: lag(bound.IEPShare)}, nil
 }
 
+// SeatPriceBound returns, for tests, the Lagrangian bound from seat prices
+// after at most iterations evaluations aimed at incumbent, with or without
+// the bundle method that follows a stalled subgradient run, and the
+// evaluations it took.
+func SeatPriceBound(inst *Instance, iterations int, incumbent float64, bundle bool) (float64, int, error) {
+	c, err := compile(inst)
+	if err != nil {
+		return 0, 0, err
+	}
+	r := bound.Lagrangian(context.Background(), c.p, bound.Options{Start: bound.SeatPrice, Iterations: iterations, Incumbent: incumbent, Workers: 2, NoBundle: !bundle})
+	return r.Value, r.Iterations, nil
+}
+
 // CombinedLagrangian returns, for tests, the Lagrangian bound as Solve
 // computes it (lagrangian): both starts when iepShort, sharing iterations.
 func CombinedLagrangian(inst *Instance, iterations int, incumbent float64, iepShort bool, workers int) (float64, int, error) {

@@ -97,6 +97,9 @@ type Options struct {
 	// Workers is the number of goroutines evaluating subproblems; the result
 	// does not depend on it.
 	Workers int
+	// NoBundle leaves out the bundle method that follows a stalled
+	// subgradient run (docs/model.md §5.5); for measuring what it adds.
+	NoBundle bool
 }
 
 // Result is the best bound found.
@@ -181,7 +184,7 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	if opt.Start == SeatPrice {
 		level, thetaStop, stalled = targetLevel, seatThetaMin, stallStop
 	}
-	stall, sinceBest := 0, 0
+	stall, sinceBest, stalledOut := 0, 0, false
 	lb := opt.Incumbent
 	dir := make([]float64, len(r.grad))
 	lastCheck := math.Inf(1)
@@ -201,7 +204,11 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 			theta /= 2
 			stall = 0
 		}
-		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < thetaStop || sinceBest >= stalled {
+		if norm == 0 || best-lb <= 1e-6*math.Max(1, math.Abs(lb)) || theta < thetaStop {
+			break
+		}
+		if sinceBest >= stalled {
+			stalledOut = true
 			break
 		}
 		// Converged for practical purposes: over the last checkEvery
@@ -231,6 +238,17 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 		for x := range r.lambda {
 			r.lambda[x] -= step * dir[x]
 		}
+	}
+	// Where the subgradient method stalled, the bundle method goes on from
+	// the best λ with the rest of the budget (bundle.go).
+	if stalledOut && !opt.NoBundle {
+		v, n := bundleMin(ctx, r.bestLambda, budget-1-res.Iterations, lb, func(x []float64) (float64, []float64) {
+			copy(r.lambda, x)
+			v, _ := r.evaluate()
+			return v, r.grad
+		})
+		best = math.Min(best, v)
+		res.Iterations += n
 	}
 	if math.IsInf(best, 1) {
 		return res
