@@ -31,8 +31,10 @@
 // step of Held, Wolfe & Crowder (1974), "Validation of subgradient
 // optimization", Mathematical Programming 6, aiming at a level between the
 // incumbent and the best bound (from seat prices) or at the incumbent (from
-// IEP shares), and halving the step factor when the bound stalls. Every
-// evaluated L(λ) is a valid bound; the smallest is returned.
+// IEP shares), and halving the step factor when the bound stalls. Where those
+// steps find no better bound at all (the ties of the seat prices on large
+// schools), a proximal bundle method goes on from the best λ (bundle.go).
+// Every evaluated L(λ) is a valid bound; the smallest is returned.
 package bound
 
 import (
