@@ -851,8 +851,8 @@ func (r *relax) teacherSide() float64 {
 // cut is widened by w_stable, the most a teacher's bonus adds to a weight,
 // so that it holds every candidate an own group may need.
 func (r *relax) sharedGroupOrder(t, k int, buf []cand, at []int32, sc *subsetScratch) []int {
-	order := byWeight(r.p, model.Group, buf, r.p.P.WStable, sc)
 	x := t*len(r.p.Skills) + k
+	order := byWeight(r.p, model.Group, buf, r.p.P.WStable, sc, r.sharedOrder[x], at)
 	shared := r.sharedOrder[x][:0]
 	for _, y := range order {
 		shared = append(shared, at[y])
@@ -897,7 +897,42 @@ func memberValue(p *model.Problem, i int, m model.Mode, k int, stable bool) floa
 // the maximum over windows is exact for this relaxation. buf is in mastery
 // order (BySkill's order).
 func bestSubset(p *model.Problem, m model.Mode, buf []cand, sc *subsetScratch, b *sessionBest) {
-	bestOrdered(p, m, buf, byWeight(p, m, buf, 0, sc), sc, b)
+	if m == model.Tutor {
+		// A tutoring set is at most TutoringMax of the heaviest: only they
+		// need an order.
+		bestOrdered(p, m, buf, heaviest(buf, p.P.TutoringMax, sc), sc, b)
+		return
+	}
+	bestOrdered(p, m, buf, byWeight(p, m, buf, 0, sc, nil, nil), sc, b)
+}
+
+// heaviest returns, in sc.order, the indices into buf of the (at most) h
+// heaviest candidates of positive weight, by weight descending (ties by
+// index): the first h of byWeight's order for a tutoring session (whose cut
+// is 0), found in O(len(buf)·h) by insertion into a list of h.
+func heaviest(buf []cand, h int, sc *subsetScratch) []int {
+	order := sc.order[:0]
+	if h <= 0 {
+		sc.order = order
+		return order
+	}
+	for x := range buf {
+		w := buf[x].w
+		if w <= 0 || (len(order) == h && w <= buf[order[h-1]].w) {
+			continue // not above the h-th (an equal weight has a larger index)
+		}
+		if len(order) < h {
+			order = append(order, x)
+		}
+		at := len(order) - 1
+		for at > 0 && buf[order[at-1]].w < w {
+			order[at] = order[at-1]
+			at--
+		}
+		order[at] = x
+	}
+	sc.order = order
+	return order
 }
 
 // pruneCut is the weight at or below which a candidate is in no member set
@@ -919,7 +954,7 @@ func pruneCut(p *model.Problem, m model.Mode, maxW float64) float64 {
 // as if some candidate weighed raise more than the heaviest (the shared
 // sessions' orders serve the teachers' own sessions, whose members weigh up
 // to w_stable more: continuity.go).
-func byWeight(p *model.Problem, m model.Mode, buf []cand, raise float64, sc *subsetScratch) []int {
+func byWeight(p *model.Problem, m model.Mode, buf []cand, raise float64, sc *subsetScratch, hint, at []int32) []int {
 	maxW := math.Inf(-1)
 	for x := range buf {
 		maxW = math.Max(maxW, buf[x].w)
@@ -932,26 +967,76 @@ func byWeight(p *model.Problem, m model.Mode, buf []cand, raise float64, sc *sub
 	// Sort (weight, index) pairs, not indices into buf: the comparisons
 	// then read contiguous memory.
 	keyed := sc.keyed[:0]
-	for x := range buf {
-		if buf[x].w > cut {
-			keyed = append(keyed, weighted{buf[x].w, x})
+	if len(hint) > 0 && len(at) == len(buf) && len(buf) > 0 {
+		// The previous order first, then the candidates it lacks.
+		posAt := grow(&sc.posAt, int(at[len(at)-1])+1)
+		for x, pos := range at {
+			posAt[pos] = int32(x) + 1
 		}
+		for _, pos := range hint {
+			if int(pos) < len(posAt) {
+				if x := int(posAt[pos]) - 1; x >= 0 && buf[x].w > cut {
+					keyed = append(keyed, weighted{buf[x].w, x})
+					posAt[pos] = 0
+				}
+			}
+		}
+		for x, pos := range at {
+			if posAt[pos] != 0 && buf[x].w > cut {
+				keyed = append(keyed, weighted{buf[x].w, x})
+			}
+			posAt[pos] = 0
+		}
+		if !insertionSort(keyed, 8*len(keyed)+64) {
+			slices.SortFunc(keyed, heavierFirst)
+		}
+	} else {
+		for x := range buf {
+			if buf[x].w > cut {
+				keyed = append(keyed, weighted{buf[x].w, x})
+			}
+		}
+		slices.SortFunc(keyed, heavierFirst)
 	}
-	slices.SortFunc(keyed, func(a, c weighted) int {
-		switch {
-		case a.w > c.w:
-			return -1
-		case a.w < c.w:
-			return 1
-		}
-		return a.x - c.x
-	})
 	sc.keyed = keyed
 	order := grow(&sc.order, len(keyed))
 	for r, k := range keyed {
 		order[r] = k.x
 	}
 	return order
+}
+
+// heavierFirst orders weighted candidates by weight descending, ties by
+// index: a strict total order, so every sort gives the same sequence.
+func heavierFirst(a, c weighted) int {
+	switch {
+	case a.w > c.w:
+		return -1
+	case a.w < c.w:
+		return 1
+	}
+	return a.x - c.x
+}
+
+// insertionSort sorts keyed by heavierFirst if that takes at most moves
+// element moves, and reports whether it finished (else keyed is a
+// permutation of its input, partly sorted). Consecutive evaluations of L
+// change the weights little, so the previous order is nearly sorted.
+func insertionSort(keyed []weighted, moves int) bool {
+	for a := 1; a < len(keyed); a++ {
+		v := keyed[a]
+		b := a
+		for b > 0 && heavierFirst(v, keyed[b-1]) < 0 {
+			keyed[b] = keyed[b-1]
+			b--
+			if moves--; moves < 0 {
+				keyed[b] = v
+				return false
+			}
+		}
+		keyed[b] = v
+	}
+	return true
 }
 
 // bestOrdered is bestSubset given order, the candidates above pruneCut by
@@ -1017,6 +1102,9 @@ type subsetScratch struct {
 	// BySkill → index into the candidates, and the candidates with a bonus.
 	bufAt []int32
 	bonus []int
+	// posAt is byWeight's map from a position in BySkill to 1 + the index
+	// into the candidates (0: none), all 0 between calls.
+	posAt []int32
 }
 
 // weighted is a candidate's weight and its index in buf.

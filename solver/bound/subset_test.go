@@ -192,7 +192,7 @@ func TestOwnOrderMatchesSort(t *testing.T) {
 			buf = append(buf, c)
 		}
 		got := slices.Clone(r.ownOrder(0, 0, buf, &sc))
-		want := byWeight(p, model.Group, buf, 0, &subsetScratch{})
+		want := byWeight(p, model.Group, buf, 0, &subsetScratch{}, nil, nil)
 		if !slices.Equal(got, want) {
 			t.Fatalf("trial %d: own order %v, sorting gives %v (weights %v)", trial, got, want, buf)
 		}
@@ -202,5 +202,73 @@ func TestOwnOrderMatchesSort(t *testing.T) {
 	}
 	if checked < 1000 {
 		t.Fatalf("only %d trials with two or more ordered candidates", checked)
+	}
+}
+
+// TestOrdersMatchSort checks the two shortcuts to the candidates' order by
+// weight against a plain sort, on random lists with many ties: byWeight
+// started from a previous order (the last evaluation's, here a random one:
+// a few swaps away, reversed, or holding positions that are no candidates)
+// gives the sorted order, both when the insertion sort finishes and when
+// it gives up; and heaviest gives its first h entries of positive weight
+// (the tutoring session's candidates). Either would fail on a tie broken
+// the other way, or on a candidate left out.
+func TestOrdersMatchSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 17))
+	p := &model.Problem{P: model.Params{GroupMin: 2, GroupMax: 5}}
+	sc := &subsetScratch{} // shared by the trials, as by a slot's skills
+	for trial := range 2000 {
+		n := rng.IntN(40)
+		buf := make([]cand, n)
+		at := make([]int32, n)
+		pos := int32(0)
+		for x := range buf {
+			buf[x].w = float64(rng.IntN(9)-3) / 2
+			pos += 1 + int32(rng.IntN(2)) // positions increase, with gaps
+			at[x] = pos
+		}
+		want := slices.Clone(byWeight(p, model.Group, buf, 0, &subsetScratch{}, nil, nil))
+		hint := make([]int32, 0, n+3)
+		for _, x := range want {
+			hint = append(hint, at[x])
+		}
+		switch trial % 3 {
+		case 0:
+			for range 1 + rng.IntN(4) {
+				if len(hint) > 1 {
+					a, b := rng.IntN(len(hint)), rng.IntN(len(hint))
+					hint[a], hint[b] = hint[b], hint[a]
+				}
+			}
+		case 1:
+			slices.Reverse(hint)
+		case 2:
+			rng.Shuffle(len(hint), func(a, b int) { hint[a], hint[b] = hint[b], hint[a] })
+			hint = append(hint, pos+1, 0) // a position past the list, and one never used
+			for gap := int32(1); gap < pos; gap++ {
+				if !slices.Contains(at, gap) {
+					hint = append(hint, gap) // positions between the candidates
+				}
+			}
+			if len(hint) > 3 {
+				hint = hint[2:] // two candidates missing from the hint
+			}
+		}
+		for range 2 { // the scratch is reused: its position map must be left clean
+			if got := byWeight(p, model.Group, buf, 0, sc, hint, at); !slices.Equal(got, want) {
+				t.Fatalf("trial %d: with hint %v the order is %v, sorting gives %v (weights %v)", trial, hint, got, want, buf)
+			}
+		}
+		for h := 0; h <= 4; h++ {
+			var top []int
+			for _, x := range byWeight(p, model.Tutor, buf, 0, &subsetScratch{}, nil, nil) {
+				if len(top) < h && buf[x].w > 0 {
+					top = append(top, x)
+				}
+			}
+			if got := heaviest(buf, h, &subsetScratch{}); !slices.Equal(got, top) && !(len(got) == 0 && len(top) == 0) {
+				t.Fatalf("trial %d: heaviest %d is %v, sorting gives %v (weights %v)", trial, h, got, top, buf)
+			}
+		}
 	}
 }
