@@ -159,6 +159,10 @@ type relax struct {
 	bestValue  float64
 	bestLambda []float64
 	bestChose  []bool
+	// dp and dpVals are the student side's scratch, one per worker, and
+	// its values per student (studentSide).
+	dp     []dpScratch
+	dpVals []float64
 }
 
 // Lagrangian returns the best Lagrangian bound found within opt.Iterations

@@ -34,8 +34,14 @@ func unpackKey(k int64) (int, [model.NModes]int) {
 
 // studentSide solves every student's subproblem and records +x in grad.
 func (r *relax) studentSide() float64 {
-	vals := make([]float64, r.S)
-	scratch := make([]dpScratch, r.workers)
+	// The scratch lives as long as r: allocating the DP's tables anew at
+	// every evaluation was a tenth of a small school's solve (GC and page
+	// clearing).
+	if len(r.dp) < r.workers {
+		r.dp = make([]dpScratch, r.workers)
+		r.dpVals = make([]float64, r.S)
+	}
+	vals, scratch := r.dpVals, r.dp
 	w := min(r.workers, r.S)
 	if w < 1 {
 		w = 1
@@ -98,6 +104,10 @@ func (r *relax) student(i int, sc *dpScratch) float64 {
 		k := i*r.T + t
 		mask := r.allowed[k]
 		minutes := p.Slots[t].Minutes
+		if sc.stamp == math.MaxUint32 {
+			clear(sc.stamps)
+			sc.stamp = 0
+		}
 		sc.stamp++
 		add := func(from int32, v float64, n int, mins [model.NModes]int, choice int8) {
 			key := packKey(n, mins)
