@@ -170,7 +170,7 @@ func (e *engine) keepBest(best *model.Solution) {
 // maxRuinsPerIteration]: a small school, whose moves are cheap, gets many
 // per unit of effort.
 const (
-	ruinWork             = 360_000
+	ruinWork             = 720_000
 	minRuinsPerIteration = 4
 	maxRuinsPerIteration = 64
 )
