@@ -50,7 +50,7 @@ func CombinedLagrangian(inst *Instance, iterations int, incumbent float64, iepSh
 	if err != nil {
 		return 0, 0, err
 	}
-	r := lagrangian(context.Background(), c.p, iterations, incumbent, iepShort, workers)
+	r := lagrangian(context.Background(), c.p, iterations, incumbent, iepShort, workers, nil)
 	return r.Value, r.Iterations, nil
 }
 

@@ -33,8 +33,11 @@ type Options struct {
 	// in a fixed order, and the chains meet and are compared at fixed
 	// iteration counts, in a fixed order.
 	Workers int
-	// Progress, when set, is called from the solving goroutine after each unit
-	// of work with the current incumbent and bound. The caller rate-limits it.
+	// Progress, when set, is called after each unit of work with the current
+	// incumbent and bound, and before the search, while the bound is being
+	// computed, after each of its evaluations that lowers it (Iteration 0,
+	// the construction's objective). Calls come one at a time, not always
+	// from the same goroutine. The caller rate-limits it.
 	Progress func(Progress)
 	// Previous, when set, makes the solve stable (docs/model.md §7): it is
 	// the schedule being adjusted (the week's current version), and the new
@@ -151,11 +154,21 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if opt.Previous != nil {
 		incumbent, iepShort = constructionObjective(ctx, c.p, sol)
 	}
-	b := lagrangian(ctx, c.p, boundIterations(effort, len(inst.Students)*len(inst.Slots)), incumbent, iepShort, workers)
-	res.BoundIterations = b.Iterations
 	// The capacity bound (§5.2) is cheap and guards against a Lagrangian cut
 	// short by the context.
-	if cb := bound.Capacity(c.p); !b.Valid || cb < b.Value {
+	cb := bound.Capacity(c.p)
+	var boundProgress func(float64)
+	if opt.Progress != nil {
+		// The bound phase reports the construction and the best bound so far,
+		// at iteration 0: on a large school it takes seconds.
+		construction := sol.Objective()
+		boundProgress = func(best float64) {
+			opt.Progress(Progress{Objective: construction, Bound: math.Max(math.Min(best, cb), construction), HasBound: true})
+		}
+	}
+	b := lagrangian(ctx, c.p, boundIterations(effort, len(inst.Students)*len(inst.Slots)), incumbent, iepShort, workers, boundProgress)
+	res.BoundIterations = b.Iterations
+	if !b.Valid || cb < b.Value {
 		b.Value, b.Valid = cb, true
 	}
 	sol, st := improve(ctx, sol, searchIterations(effort, len(inst.Students)*len(inst.Slots)), workers, uint64(opt.Seed), b, limit, opt.Progress)
@@ -208,14 +221,29 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 // them is what the bound is about) — sharing the iteration budget, side by
 // side when there are two workers, and returns the smaller bound with the
 // iterations of both.
-func lagrangian(ctx context.Context, p *model.Problem, iterations int, incumbent float64, iepShort bool, workers int) bound.Result {
+func lagrangian(ctx context.Context, p *model.Problem, iterations int, incumbent float64, iepShort bool, workers int, progress func(best float64)) bound.Result {
 	starts := []bound.Start{bound.SeatPrice}
 	if iepShort {
 		starts = append(starts, bound.IEPShare)
 	}
 	res := make([]bound.Result, len(starts))
+	// The runs report their best bound one at a time (they may run side by
+	// side), and the smaller of the two is passed on.
+	var mu sync.Mutex
+	least := math.Inf(1)
+	report := func(v float64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if v < least {
+			least = v
+			progress(least)
+		}
+	}
+	if progress == nil {
+		report = nil
+	}
 	run := func(x, w int) {
-		res[x] = bound.Lagrangian(ctx, p, bound.Options{Start: starts[x], Iterations: iterations / len(starts), Incumbent: incumbent, Workers: w})
+		res[x] = bound.Lagrangian(ctx, p, bound.Options{Start: starts[x], Iterations: iterations / len(starts), Incumbent: incumbent, Workers: w, Progress: report})
 	}
 	if workers >= 2 && len(starts) == 2 {
 		var wg sync.WaitGroup

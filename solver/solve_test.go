@@ -49,3 +49,48 @@ func TestEffortUnitsBySize(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressCoversTheBoundPhase checks Options.Progress over a whole solve
+// of a school whose bound runs from both starts side by side (tiny-30 has
+// unmet IEP minutes): first the bound phase — iteration 0, the
+// construction's objective, a bound that only falls — then the search, its
+// iterations counting up and its objective never falling; every bound
+// reported is at least the objective Solve returns. The calls are recorded
+// without a lock: under the race detector the test also checks that they
+// come one at a time.
+func TestProgressCoversTheBoundPhase(t *testing.T) {
+	inst := benchInstance(t, "tiny-30-seed101")
+	var got []solver.Progress
+	res, err := solver.Solve(context.Background(), inst, solver.Options{Seed: 1, Effort: 10, Workers: 2,
+		Progress: func(p solver.Progress) { got = append(got, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || got[0].Iteration != 0 {
+		t.Fatalf("no bound-phase report first: %d reports", len(got))
+	}
+	phase := 0 // 0 bound, 1 search
+	for x, p := range got {
+		if !p.HasBound || p.Bound < res.Score.Total-1e-6 {
+			t.Fatalf("report %d: bound %v (has %v) below the objective found %v", x, p.Bound, p.HasBound, res.Score.Total)
+		}
+		if p.Iteration > 0 {
+			phase = 1
+		}
+		if x == 0 {
+			continue
+		}
+		prev := got[x-1]
+		switch {
+		case phase == 0 && (p.Objective != res.ConstructionObjective || p.Bound > prev.Bound):
+			t.Fatalf("bound phase report %d: objective %v (construction %v), bound %v after %v", x, p.Objective, res.ConstructionObjective, p.Bound, prev.Bound)
+		case phase == 1 && p.Iteration == 0:
+			t.Fatalf("report %d: a bound-phase report after the search began", x)
+		case phase == 1 && (p.Iteration < prev.Iteration || p.Objective < prev.Objective):
+			t.Fatalf("search report %d: iteration %d objective %v after %d, %v", x, p.Iteration, p.Objective, prev.Iteration, prev.Objective)
+		}
+	}
+	if phase != 1 || got[len(got)-1].Bound != res.Bound {
+		t.Errorf("last report %+v, result bound %v", got[len(got)-1], res.Bound)
+	}
+}

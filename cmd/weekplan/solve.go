@@ -27,7 +27,12 @@ type solveFlags struct {
 	effort    int
 	workers   int
 	timeLimit time.Duration
+	// now is the clock of the progress log's rate limit (nil: time.Now).
+	now func() time.Time
 }
+
+// progressEvery is the least time between two "solving" progress lines.
+const progressEvery = time.Second
 
 // register adds the solver flags to fs; the time limit defaults to
 // WEEKPLAN_TIME_LIMIT.
@@ -72,7 +77,11 @@ func (f *solveFlags) resolve(cmd string, fs *flag.FlagSet, getenv func(string) s
 // options are the solver options of the flags; with b, a stable solve
 // against b's schedule.
 func (f *solveFlags) options(log zerolog.Logger, b *basis) solver.Options {
-	last := time.Now()
+	now := f.now
+	if now == nil {
+		now = time.Now
+	}
+	last := now()
 	var prev *solver.Schedule
 	maxChurn := 0
 	if b != nil {
@@ -85,11 +94,17 @@ func (f *solveFlags) options(log zerolog.Logger, b *basis) solver.Options {
 		Previous: prev,
 		MaxChurn: maxChurn,
 		Progress: func(p solver.Progress) {
-			if time.Since(last) < time.Second {
+			t := now()
+			if t.Sub(last) < progressEvery {
 				return
 			}
-			last = time.Now()
-			ev := log.Info().Int("iteration", p.Iteration).Float64("objective", p.Objective)
+			last = t
+			// Iteration 0 is the bound's phase, before the search.
+			phase := "search"
+			if p.Iteration == 0 {
+				phase = "bound"
+			}
+			ev := log.Info().Str("phase", phase).Int("iteration", p.Iteration).Float64("objective", p.Objective)
 			if p.HasBound {
 				ev = ev.Float64("bound", p.Bound).Float64("gap", gap(p.Objective, p.Bound))
 			}

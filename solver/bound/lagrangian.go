@@ -99,6 +99,10 @@ type Options struct {
 	// Workers is the number of goroutines evaluating subproblems; the result
 	// does not depend on it.
 	Workers int
+	// Progress, when set, is called after every evaluation of L with the
+	// smallest value so far (a valid bound, with the margin Value has), from
+	// the goroutine that called Lagrangian.
+	Progress func(best float64)
 	// NoBundle leaves out the bundle method that follows a stalled
 	// subgradient run (docs/model.md §5.5); for measuring what it adds.
 	NoBundle bool
@@ -159,6 +163,8 @@ type relax struct {
 	bestValue  float64
 	bestLambda []float64
 	bestChose  []bool
+	// progress is Options.Progress.
+	progress func(best float64)
 	// dp and dpVals are the student side's scratch, one per worker, and
 	// its values per student (studentSide).
 	dp     []dpScratch
@@ -170,6 +176,7 @@ type relax struct {
 // evaluation finished.
 func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 	r := newRelax(p, max(1, opt.Workers))
+	r.progress = opt.Progress
 	best := math.Inf(1)
 	res := Result{}
 	if opt.Start == IEPShare {
@@ -266,10 +273,15 @@ func Lagrangian(ctx context.Context, p *model.Problem, opt Options) Result {
 		}
 		res.Iterations++
 	}
-	// A small margin absorbs floating-point rounding in the sums.
-	res.Value = best + 1e-9*math.Max(1, math.Abs(best))
+	res.Value = withMargin(best)
 	res.Valid = true
 	return res
+}
+
+// withMargin is a smallest evaluated L with a small margin that absorbs
+// floating-point rounding in the sums: the bound reported.
+func withMargin(best float64) float64 {
+	return best + 1e-9*math.Max(1, math.Abs(best))
 }
 
 func newRelax(p *model.Problem, workers int) *relax {
@@ -727,6 +739,9 @@ func (r *relax) evaluate() (float64, float64) {
 		r.bestValue = v
 		copy(r.bestLambda, r.lambda)
 		copy(r.bestChose, r.rooms.chose)
+	}
+	if r.progress != nil {
+		r.progress(withMargin(r.bestValue))
 	}
 	return v, norm
 }
