@@ -31,7 +31,7 @@ func mustJSON(t testing.TB, v any) []byte {
 // one iteration of each of the two search chains, two on a school of 1,501
 // to 4,000 student-slots. Result.Iterations counts both chains.
 func TestEffortUnitsBySize(t *testing.T) {
-	const effort = 3
+	const effort = 1
 	for _, tc := range []struct {
 		students, perUnit int
 	}{{40, 1}, {80, 2}, {150, 2}, {200, 1}} {

@@ -972,7 +972,10 @@ func pruneCut(p *model.Problem, m model.Mode, maxW float64) float64 {
 // by weight descending (ties by index), in sc.order; raise widens the cut
 // as if some candidate weighed raise more than the heaviest (the shared
 // sessions' orders serve the teachers' own sessions, whose members weigh up
-// to w_stable more: continuity.go).
+// to w_stable more: continuity.go). With a hint — an earlier order, as
+// positions in BySkill, and at, the positions of buf's candidates in
+// increasing order — the sort starts from the hint's order (the same result,
+// faster when the weights changed little).
 func byWeight(p *model.Problem, m model.Mode, buf []cand, raise float64, sc *subsetScratch, hint, at []int32) []int {
 	maxW := math.Inf(-1)
 	for x := range buf {
