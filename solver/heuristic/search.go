@@ -63,7 +63,9 @@ const allSlotsBelow = 10_000
 //     acceptance, so it may be worse than before;
 //   - relocate: every student of one random slot moves to its best
 //     placement there (another independent room, or an existing session it may
-//     join), then the slot's rooms are reassigned exactly (rooms.go);
+//     join), then the slot's rooms are reassigned exactly (rooms.go), the
+//     swaps of swapSlot are made, and the slot's sessions get the teachers
+//     that maximise continuity (reteach.go);
 //   - rebuild: for a few random sessions, dissolve the session (members move
 //     to their best other placement) and let its teacher open the best session
 //     over all its free slots, the dissolved one's included — this re-optimises
@@ -135,6 +137,7 @@ func Improve(ctx context.Context, sol *model.Solution, opt Options) Stats {
 		t := rng.IntN(p.T())
 		e.relocateSlot(t)
 		e.swapSlot(t)
+		e.reteachSlot(t)
 		for r := 0; r < rebuilds; r++ {
 			if ctx.Err() != nil {
 				break

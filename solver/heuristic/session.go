@@ -67,6 +67,11 @@ type engine struct {
 	stability // stable.go: the churn limit and the warm start's mask
 
 	places slotPlaces // relocate's index of one slot (search.go)
+
+	// Scratch of reteachSlot.
+	rtSess, rtTeachers []int
+	rtGain             []int
+	assign             assignment
 }
 
 type member struct {

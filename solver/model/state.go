@@ -14,7 +14,7 @@ type Session struct {
 }
 
 type journalEntry struct {
-	kind int8 // 0 move, 1 open, 2 close
+	kind int8 // 0 move, 1 open, 2 close, 3 teacher (i: the old one)
 	i, t int
 	mode Mode
 	ref  int32
@@ -297,6 +297,49 @@ func (s *Solution) reopen(id int, e Session) {
 	s.roomSess[e.Slot*len(s.P.Rooms)+e.Room]++
 }
 
+// SetTeacher hands session id to teacher j, who must be free in its slot
+// or be taking it from a session that is itself changing teacher (the
+// teachers of one slot permuted one SetTeacher at a time). Members keep
+// their places; only their continuity with the teacher changes. It returns
+// the objective change. It does not check feasibility.
+func (s *Solution) SetTeacher(id, j int) float64 {
+	ss := &s.Sessions[id]
+	old := ss.Teacher
+	if old == j {
+		return 0
+	}
+	if s.journaling {
+		s.journal = append(s.journal, journalEntry{kind: 3, sid: id, i: old})
+	}
+	t := ss.Slot
+	if s.refer != nil {
+		for _, i := range ss.Members {
+			if s.Matches(i, t) {
+				s.churn++
+			}
+		}
+	}
+	if s.busy[old*s.T+t] == int32(id) {
+		s.busy[old*s.T+t] = -1
+	}
+	s.busy[j*s.T+t] = int32(id)
+	s.teach[old]--
+	s.teach[j]++
+	ss.Teacher = j
+	d := 0.0
+	for _, i := range ss.Members {
+		k := i*s.T + t
+		nv := s.P.SessionValue(i, t, ss.Mode, j, ss.Skill)
+		d += nv - s.val[k]
+		s.val[k] = nv
+		if s.refer != nil && s.Matches(i, t) {
+			s.churn--
+		}
+	}
+	s.obj += d
+	return d
+}
+
 // Begin starts recording changes so that Rollback can undo them.
 func (s *Solution) Begin() { s.journaling = true; s.journal = s.journal[:0] }
 
@@ -315,6 +358,8 @@ func (s *Solution) Rollback() {
 			s.Close(e.sid)
 		case 2:
 			s.reopen(e.sid, e.sess)
+		case 3:
+			s.SetTeacher(e.sid, e.i)
 		}
 	}
 	s.journal = s.journal[:0]

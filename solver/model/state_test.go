@@ -178,3 +178,87 @@ func TestCopyFromIsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestSetTeacherIsExact permutes the teachers of one slot's sessions, one
+// SetTeacher at a time, and hands one session to a free teacher: after each
+// step the cached objective equals a full re-evaluation, the churn a
+// recount, and every teacher's slot and weekly count agree with the
+// sessions; Rollback restores all of it.
+func TestSetTeacherIsExact(t *testing.T) {
+	p := &Problem{
+		P: Params{MasteryThreshold: 0.8, LevelBand: 0.25, GroupMin: 2, GroupMax: 4, TutoringMax: 1,
+			WGroup: 1, WTutor: 2, WIndep: 0.2, WInterest: 0.3, WStable: 0.1, WContact: 1, ContactTarget: 2,
+			PUnplaced: 1000, PIEPMinute: 10},
+		Slots:       []Slot{{45}},
+		Skills:      []Skill{{Subject: 0, Key: 0}},
+		NumSubjects: 1, NumKeys: 1,
+		Rooms: []Room{{Capacity: 10, Stations: 3, Modes: Group.Bit() | Tutor.Bit(), Key: -1, Avail: []bool{true}}},
+	}
+	for range 3 {
+		p.Teachers = append(p.Teachers, Teacher{Subjects: []bool{true}, Limit: 1, Avail: []bool{true}})
+	}
+	// Students 0–1 had teacher 1 last week, 2 teacher 2, 3 teacher 0.
+	for i, j := range []int{1, 1, 2, 0} {
+		p.Students = append(p.Students, Student{Priority: 1, Avail: []bool{true}, MaxGroup: MaxGroupNone,
+			Interest: []float64{0.5}, Focus: []Focus{{Skill: 0, Need: 0.5, Mastery: 0.5 + 0.01*float64(i)}},
+			Last: []LastRow{{Mode: Group, Teacher: j}}, LastAt: []int32{0, 1}})
+	}
+	p.Finish()
+	s := NewSolution(p)
+	a, b := s.Open(0, 0, Group, 0, 0), s.Open(1, 0, Group, 0, 0)
+	for i, id := range []int{a, a, b, b} {
+		s.Move(i, 0, Group, id)
+	}
+	ref := NewReference(p)
+	for i := range p.Students {
+		ref.At[i] = s.Placement(i, 0)
+	}
+	s.SetReference(ref)
+	check := func(step string, owner map[int]int) {
+		t.Helper()
+		if e := s.Evaluate(); math.Abs(e-s.Objective()) > 1e-9 {
+			t.Fatalf("%s: cached objective %v, evaluated %v", step, s.Objective(), e)
+		}
+		c := s.Churn()
+		s.SetReference(ref)
+		if s.Churn() != c {
+			t.Fatalf("%s: churn %d, recount %d", step, c, s.Churn())
+		}
+		for j := range p.Teachers {
+			id, n := -1, 0
+			if x, ok := owner[j]; ok {
+				id, n = x, 1
+			}
+			if s.Busy(j, 0) != id || s.TeacherSessions(j) != n {
+				t.Fatalf("%s: teacher %d leads %d (%d sessions), want %d (%d)", step, j, s.Busy(j, 0), s.TeacherSessions(j), id, n)
+			}
+		}
+		if err := s.Verify(); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	before := s.Objective()
+	check("start", map[int]int{0: a, 1: b})
+	s.Begin()
+	// Teachers 0 and 1 swap: students 0 and 1 gain continuity, 3 loses it.
+	if d := s.SetTeacher(a, 1); math.Abs(d-0.2) > 1e-9 {
+		t.Errorf("session a to teacher 1 changed the objective by %v, want +0.2", d)
+	}
+	if d := s.SetTeacher(b, 0); math.Abs(d-0.1) > 1e-9 {
+		t.Errorf("session b to teacher 0 changed the objective by %v, want +0.1", d)
+	}
+	check("swapped", map[int]int{1: a, 0: b})
+	// Teacher 2, free, takes session b: student 2 gains, student 3 loses.
+	if d := s.SetTeacher(b, 2); math.Abs(d) > 1e-9 {
+		t.Errorf("session b to teacher 2 changed the objective by %v, want 0", d)
+	}
+	check("handed over", map[int]int{1: a, 2: b})
+	if s.Churn() != 4 {
+		t.Errorf("churn %d, want 4 (every member's teacher changed)", s.Churn())
+	}
+	s.Rollback()
+	check("rolled back", map[int]int{0: a, 1: b})
+	if s.Objective() != before || s.Churn() != 0 {
+		t.Errorf("rollback left objective %v (was %v), churn %d", s.Objective(), before, s.Churn())
+	}
+}
