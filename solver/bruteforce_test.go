@@ -170,7 +170,8 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 // proves the schedule optimal — also when one student may use the library
 // only (it needs an accessible room), and when the library seats two and
 // one student is pinned there (its seat is taken: the other two compete for
-// one, optimum 1.2).
+// one, optimum 1.2), and when a second library, closed in that slot, shares
+// the first's price (a closed room's seats are priced at nothing).
 func TestRoomPricesCloseTheBound(t *testing.T) {
 	school := func(mod func(*solver.Instance)) *solver.Instance {
 		inst := &solver.Instance{
@@ -201,6 +202,10 @@ func TestRoomPricesCloseTheBound(t *testing.T) {
 			inst.Rooms[0].Capacity = 2
 			inst.Pins = []solver.Pin{{Student: "s-3", Slot: "mon-1", Room: "lib"}}
 		}, 1.2},
+		{"a second library is closed then", func(inst *solver.Instance) {
+			inst.Rooms = append(inst.Rooms, solver.Room{ID: "lib-2", Capacity: 1, Stations: intp(0), Modes: []solver.Mode{solver.Independent},
+				Topic: "reading", Accessible: true, Unavailable: []string{"mon-1"}})
+		}, 0.9},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,14 +32,15 @@ func Bounds(inst *Instance, iterations int, incumbent float64) (EachBound, error
 
 // SeatPriceBound returns, for tests, the Lagrangian bound from seat prices
 // after at most iterations evaluations aimed at incumbent, with or without
-// the bundle method that follows a stalled subgradient run, and the
-// evaluations it took.
-func SeatPriceBound(inst *Instance, iterations int, incumbent float64, bundle bool) (float64, int, error) {
+// the bundle method that follows the subgradient run and the room prices
+// among its variables, and the evaluations it took.
+func SeatPriceBound(inst *Instance, iterations int, incumbent float64, bundle, rooms bool) (float64, int, error) {
 	c, err := compile(inst)
 	if err != nil {
 		return 0, 0, err
 	}
-	r := bound.Lagrangian(context.Background(), c.p, bound.Options{Start: bound.SeatPrice, Iterations: iterations, Incumbent: incumbent, Workers: 2, NoBundle: !bundle})
+	r := bound.Lagrangian(context.Background(), c.p, bound.Options{Start: bound.SeatPrice, Iterations: iterations, Incumbent: incumbent, Workers: 2,
+		NoBundle: !bundle, NoJointRooms: !rooms})
 	return r.Value, r.Iterations, nil
 }
 

@@ -51,7 +51,7 @@ type cut struct {
 // cuts' subgradients. At a point where many subgradients meet — as at the
 // ties of the seat prices, where one subgradient is a poor direction and the
 // subgradient method stalls — that aggregate is a descent direction.
-func bundleMin(ctx context.Context, x0 []float64, budget int, lb float64, f oracle) (float64, int) {
+func bundleMin(ctx context.Context, x0 []float64, budget int, lb float64, proj func(x []float64), f oracle) (float64, int) {
 	if budget <= 0 || ctx.Err() != nil {
 		return math.Inf(1), 0
 	}
@@ -70,6 +70,7 @@ func bundleMin(ctx context.Context, x0 []float64, budget int, lb float64, f orac
 	t := math.Max(fc-(lb+targetLevel*(fc-lb)), 1e-3) / norm
 	agg := make([]float64, n)
 	x := make([]float64, n)
+	d := make([]float64, n)
 	for evals < budget && ctx.Err() == nil {
 		theta = solveSimplexQP(gram, cuts, t, theta)
 		clear(agg)
@@ -91,6 +92,13 @@ func bundleMin(ctx context.Context, x0 []float64, budget int, lb float64, f orac
 		for k := range x {
 			x[k] = centre[k] - t*agg[k]
 		}
+		if proj != nil {
+			proj(x)
+		}
+		// d = x − centre is the step, −t·agg unless the projection moved x.
+		for k := range d {
+			d[k] = x[k] - centre[k]
+		}
 		v, g := f(x)
 		evals++
 		best = math.Min(best, v)
@@ -102,9 +110,9 @@ func bundleMin(ctx context.Context, x0 []float64, budget int, lb float64, f orac
 			// Serious step: the centre moves to x, and every cut's error is
 			// taken relative to it (e' = e + f(x) − f(c) − g·(x − c)).
 			for c := range cuts {
-				cuts[c].e = math.Max(0, cuts[c].e+v-fc+t*dot(cuts[c].g, agg))
+				cuts[c].e = math.Max(0, cuts[c].e+v-fc-dot(cuts[c].g, d))
 			}
-			ea = math.Max(0, ea+v-fc+t*dot(agg, agg))
+			ea = math.Max(0, ea+v-fc-dot(agg, d))
 			if fc-v >= bundleGood*predicted {
 				t *= bundleGrow
 			}
@@ -112,7 +120,7 @@ func bundleMin(ctx context.Context, x0 []float64, budget int, lb float64, f orac
 			fc = v
 		} else {
 			// Null step: the cut at x enriches the model at the centre.
-			next.e = math.Max(0, fc-v-t*dot(next.g, agg))
+			next.e = math.Max(0, fc-v+dot(next.g, d))
 			if v > fc {
 				t *= bundleShrink
 			}

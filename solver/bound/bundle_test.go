@@ -134,7 +134,7 @@ func TestBundleMinimisesNonsmooth(t *testing.T) {
 				x0[k] = c[k] + 20*rng.Float64() - 10
 			}
 			f0, _ := f(x0)
-			best, evals := bundleMin(context.Background(), x0, budget, fmin-1, f)
+			best, evals := bundleMin(context.Background(), x0, budget, fmin-1, nil, f)
 			if best < fmin-1e-9 {
 				t.Fatalf("trial %d %s: reported %v below the minimum %v", trial, name, best, fmin)
 			}
@@ -165,16 +165,70 @@ func TestBundleMinHonoursBudgetAndContext(t *testing.T) {
 	calls := 0
 	g := []float64{1}
 	slope := func(x []float64) (float64, []float64) { calls++; return x[0], g } // unbounded below
-	if v, n := bundleMin(context.Background(), []float64{0}, 0, -1, slope); n != 0 || calls != 0 || !math.IsInf(v, 1) {
+	if v, n := bundleMin(context.Background(), []float64{0}, 0, -1, nil, slope); n != 0 || calls != 0 || !math.IsInf(v, 1) {
 		t.Errorf("budget 0: %d evaluations (%d calls), value %v", n, calls, v)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, n := bundleMin(ctx, []float64{0}, 10, -1, slope); n != 0 || calls != 0 {
+	if _, n := bundleMin(ctx, []float64{0}, 10, -1, nil, slope); n != 0 || calls != 0 {
 		t.Errorf("cancelled: %d evaluations (%d calls)", n, calls)
 	}
-	v, n := bundleMin(context.Background(), []float64{0}, 25, -1, slope)
+	v, n := bundleMin(context.Background(), []float64{0}, 25, -1, nil, slope)
 	if n != 25 || calls != 25 || v >= -1 {
 		t.Errorf("budget 25 on a line: %d evaluations (%d calls), value %v", n, calls, v)
+	}
+}
+
+// TestBundleMinWithProjection minimises a weighted ℓ1 distance to a point
+// with some negative coordinates over x ≥ 0, as the room prices are kept:
+// every point evaluated is feasible, and the method reaches the constrained
+// minimum (the negative coordinates at 0) when the oracle drops, at a
+// coordinate on the boundary, a component that points out of the set.
+func TestBundleMinWithProjection(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const dim, budget = 20, 300
+	for trial := 0; trial < 10; trial++ {
+		c, w := make([]float64, dim), make([]float64, dim)
+		fmin := 0.0
+		for k := range c {
+			c[k], w[k] = 2*rng.Float64()-1, 0.5+rng.Float64()
+			if c[k] < 0 {
+				fmin += w[k] * -c[k]
+			}
+		}
+		g := make([]float64, dim)
+		infeasible := 0
+		f := func(x []float64) (float64, []float64) {
+			v := 0.0
+			for k := range x {
+				if x[k] < 0 {
+					infeasible++
+				}
+				d := x[k] - c[k]
+				v += w[k] * math.Abs(d)
+				g[k] = w[k] * sign(d)
+				if x[k] <= 0 && g[k] > 0 {
+					g[k] = 0
+				}
+			}
+			return v, g
+		}
+		proj := func(x []float64) {
+			for k := range x {
+				x[k] = math.Max(0, x[k])
+			}
+		}
+		x0 := make([]float64, dim)
+		for k := range x0 {
+			x0[k] = 5 * rng.Float64()
+		}
+		f0, _ := f(x0)
+		best, evals := bundleMin(context.Background(), x0, budget, fmin-1, proj, f)
+		if infeasible > 0 {
+			t.Fatalf("trial %d: %d coordinates evaluated below 0", trial, infeasible)
+		}
+		if best < fmin-1e-9 || best-fmin > 1e-6*(f0-fmin) {
+			t.Errorf("trial %d: after %d evaluations %v, constrained minimum %v (start %v)", trial, evals, best, fmin, f0)
+		}
 	}
 }

@@ -48,6 +48,14 @@ type roomPrices struct {
 	// chose[i*T+t] says that i's subproblem chose independent work in the
 	// last evaluation.
 	chose []bool
+	// pick[i*T+t] is the class of the room i's independent value comes
+	// from at the current prices (priceRooms), or −1.
+	pick []int32
+	// classOf[r] is room r's class, or −1.
+	classOf []int
+	// nu[c*T+t] is the price of class c in slot t (setClassPrices): every
+	// room of the class available in t has it.
+	nu []float64
 }
 
 // clearSweeps is the number of coordinate-descent sweeps over the room
@@ -72,6 +80,17 @@ func (r *relax) initRooms() {
 		}
 		rp.classes[c].rooms = append(rp.classes[c].rooms, x)
 	}
+	rp.classOf = make([]int, len(p.Rooms))
+	for x := range rp.classOf {
+		rp.classOf[x] = -1
+	}
+	for c := range rp.classes {
+		for _, x := range rp.classes[c].rooms {
+			rp.classOf[x] = c
+		}
+	}
+	rp.nu = make([]float64, len(rp.classes)*T)
+	rp.pick = make([]int32, r.S*T)
 	rp.mu = make([]float64, len(p.Rooms)*T)
 	rp.cheap = make([]int, T*len(rp.classes))
 	rp.cheapMu = make([]float64, T*len(rp.classes))
@@ -137,15 +156,19 @@ func (r *relax) priceRooms() {
 			}
 			if x := rp.pinRoom[k]; x >= 0 {
 				r.indep[k] = p.IndepValue(i, t, int(x)) - rp.mu[int(x)*T+t]
+				rp.pick[k] = int32(rp.classOf[x])
 				continue
 			}
-			best := math.Inf(-1)
+			best, pick := math.Inf(-1), -1
 			for c := range rp.classes {
 				if rp.cheap[t*C+c] >= 0 {
-					best = math.Max(best, r.classValue(i, k, &rp.classes[c])-rp.cheapMu[t*C+c])
+					if v := r.classValue(i, k, &rp.classes[c]) - rp.cheapMu[t*C+c]; v > best {
+						best, pick = v, c
+					}
 				}
 			}
 			r.indep[k] = best
+			rp.pick[k] = int32(pick)
 		}
 	})
 }
@@ -231,9 +254,50 @@ func (r *relax) clearRooms(chose []bool) {
 			}
 		}
 		for c := range rp.classes {
-			for _, x := range rp.classes[c].rooms {
-				rp.mu[x*T+t] = mu[c]
+			rp.nu[c*T+t] = mu[c]
+		}
+	}
+	r.setClassPrices(rp.nu)
+}
+
+// setClassPrices makes nu[c*T+t] (negative read as 0) the price of every
+// room of class c available in slot t — a room closed in t is in no
+// schedule's row and gets no price — and updates the independent values.
+func (r *relax) setClassPrices(nu []float64) {
+	T := r.T
+	rp := &r.rooms
+	for c := range rp.classes {
+		for _, x := range rp.classes[c].rooms {
+			for t := 0; t < T; t++ {
+				rp.mu[x*T+t] = 0
+				if r.p.Rooms[x].Avail[t] {
+					rp.mu[x*T+t] = math.Max(0, nu[c*T+t])
+				}
 			}
+		}
+	}
+	r.priceRooms()
+}
+
+// classGrad writes into g[c*T+t] the derivative of L in the price of class
+// c in slot t at the last evaluation: the class's seats in t less the
+// students whose subproblems chose a room of it.
+func (r *relax) classGrad(g []float64) {
+	T := r.T
+	rp := &r.rooms
+	clear(g)
+	for c := range rp.classes {
+		for _, x := range rp.classes[c].rooms {
+			for t := 0; t < T; t++ {
+				if r.p.Rooms[x].Avail[t] {
+					g[c*T+t] += float64(r.p.Rooms[x].Capacity)
+				}
+			}
+		}
+	}
+	for k, ok := range rp.chose {
+		if ok && rp.pick[k] >= 0 {
+			g[int(rp.pick[k])*T+k%T]--
 		}
 	}
 }
