@@ -67,7 +67,7 @@ const (
 	targetLevel     = 0.5
 	stallLimit      = 20
 	stallStop       = 2 * stallLimit
-	stallShare      = 6
+	stallShare      = 12
 	checkEvery      = 250
 	minProgress     = 0.01
 	deflect         = 0.6

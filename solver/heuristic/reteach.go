@@ -2,6 +2,7 @@ package heuristic
 
 import (
 	"math"
+	"slices"
 )
 
 // With the sessions of a slot fixed — skill, mode, room and members — which
@@ -9,12 +10,17 @@ import (
 // earns w_stable where last week had it in that slot and mode with that
 // teacher. Choosing the teachers is then an assignment problem, sessions to
 // the teachers free to lead them (those leading in the slot, and those
-// available with weekly budget left), solved exactly by the Hungarian method
+// available with weekly budget left), solved by the Hungarian method
 // (Kuhn 1955, "The Hungarian method for the assignment problem", Naval
 // Research Logistics Quarterly 2; in the O(n²m) form with potentials of
 // Jonker & Volgenant 1987). Relocations and swaps never change a session's
 // teacher, and a ruin-and-recreate move does so only by chance, so without
 // this the sessions' continuity with last week's teachers is mostly lost.
+// The assignment is solved over the sessions that can gain, the sessions
+// they would displace and the teachers all of these may go to (see
+// reteachSlot), not over the whole slot: that is exact for every
+// reassignment in which the other sessions keep their teachers, at a cost
+// that does not grow with the school.
 
 // reteachSlot gives the sessions of slot t the teachers that maximise their
 // members' continuity, keeping everything else; it returns the objective
@@ -24,20 +30,113 @@ func (e *engine) reteachSlot(t int) float64 {
 	if p.P.WStable <= 0 {
 		return 0
 	}
-	// The slot's sessions that may change teacher, and the teachers that
-	// may take them: those leading them, and the free ones with budget.
+	// may reports whether teacher j may take one of the slot's sessions:
+	// it leads one there that may change teacher, or it is free with
+	// weekly budget left.
+	may := func(j int) bool {
+		if id := sol.Busy(j, t); id >= 0 {
+			return !e.frozenSession(id)
+		}
+		return p.Teachers[j].Avail[t] && sol.TeacherSessions(j) < p.Teachers[j].Limit
+	}
+	// Only the sessions that some member's last-week teacher would lead
+	// with more continuity can gain, and only by moving to such a teacher.
+	// On a slot of more than wholeSlot sessions the assignment is solved
+	// over those sessions, their teachers, the teachers they could move to,
+	// the sessions those lead (which must then move too) and the free
+	// teachers: every other session keeps its teacher. Over all the slot's
+	// sessions the method costs O(n³) per call, seconds per run on a
+	// 10,000-student school.
+	if e.reteachWhole(t, may) {
+		return e.reteachOver(t)
+	}
 	sess, teachers := e.rtSess[:0], e.rtTeachers[:0]
 	for j := range p.Teachers {
 		id := sol.Busy(j, t)
-		switch {
-		case id >= 0 && !e.frozenSession(id):
+		if id < 0 || e.frozenSession(id) {
+			continue
+		}
+		ss := &sol.Sessions[id]
+		own, gains := -2, false
+		for _, i := range ss.Members {
+			st := &p.Students[i]
+			if st.LastAt == nil {
+				continue
+			}
+			for _, r := range st.Last[st.LastAt[t]:st.LastAt[t+1]] {
+				if r.Mode != ss.Mode || r.Teacher < 0 || r.Teacher == j || !may(r.Teacher) {
+					continue
+				}
+				if own == -2 {
+					own = e.continuity(id, j)
+				}
+				if e.continuity(id, r.Teacher) > own {
+					gains = true
+					if !slices.Contains(teachers, r.Teacher) {
+						teachers = append(teachers, r.Teacher)
+					}
+				}
+			}
+		}
+		if gains {
 			sess = append(sess, id)
+		}
+	}
+	if len(sess) == 0 {
+		e.rtSess, e.rtTeachers = sess, teachers
+		return 0
+	}
+	// The teachers the sessions may move to lead sessions that must then
+	// move: those join, and every session's own teacher is a column.
+	for x := 0; x < len(teachers); x++ {
+		if id := sol.Busy(teachers[x], t); id >= 0 && !slices.Contains(sess, id) {
+			sess = append(sess, id)
+		}
+	}
+	for _, id := range sess {
+		if j := sol.Sessions[id].Teacher; !slices.Contains(teachers, j) {
 			teachers = append(teachers, j)
-		case id < 0 && p.Teachers[j].Avail[t] && sol.TeacherSessions(j) < p.Teachers[j].Limit:
+		}
+	}
+	// A session that must move may also go to any free teacher.
+	for j := range p.Teachers {
+		if sol.Busy(j, t) < 0 && may(j) && !slices.Contains(teachers, j) {
 			teachers = append(teachers, j)
 		}
 	}
 	e.rtSess, e.rtTeachers = sess, teachers
+	return e.reteachOver(t)
+}
+
+// wholeSlot is the largest number of sessions of a slot whose teachers
+// reteachSlot reassigns all together (a variable for the tests of the
+// restricted assignment).
+var wholeSlot = 64
+
+// reteachWhole puts every session of slot t that may change teacher and
+// every teacher that may take one (may) into e.rtSess and e.rtTeachers and
+// reports true, when there are at most wholeSlot such sessions.
+func (e *engine) reteachWhole(t int, may func(j int) bool) bool {
+	sess, teachers := e.rtSess[:0], e.rtTeachers[:0]
+	for j := range e.p.Teachers {
+		if !may(j) {
+			continue
+		}
+		teachers = append(teachers, j)
+		if id := e.sol.Busy(j, t); id >= 0 {
+			sess = append(sess, id)
+		}
+	}
+	e.rtSess, e.rtTeachers = sess, teachers
+	return len(sess) <= wholeSlot
+}
+
+// reteachOver solves the assignment of the sessions e.rtSess to the
+// teachers e.rtTeachers (which hold every session's own teacher) and makes
+// it if it gains.
+func (e *engine) reteachOver(t int) float64 {
+	sol := e.sol
+	sess, teachers := e.rtSess, e.rtTeachers
 	n, m := len(sess), len(teachers)
 	if n == 0 || m < 2 {
 		return 0
@@ -48,15 +147,9 @@ func (e *engine) reteachSlot(t int) float64 {
 	gain := e.rtGain
 	better := false
 	for a, id := range sess {
-		own := -1
+		own := e.continuity(id, sol.Sessions[id].Teacher)
 		for b, j := range teachers {
-			g := e.continuity(id, j)
-			gain[a*m+b] = g
-			if j == sol.Sessions[id].Teacher {
-				own = g
-			}
-		}
-		for b := range teachers {
+			gain[a*m+b] = e.continuity(id, j)
 			better = better || gain[a*m+b] > own
 		}
 	}

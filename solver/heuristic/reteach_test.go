@@ -96,6 +96,10 @@ func lastWeekSlot() (*model.Problem, *model.Solution, [2]int) {
 // — leaving teacher 0 free and teacher 2 (another subject) untouched; a
 // second call finds nothing.
 func TestReteachSlotRestoresLastWeeksTeachers(t *testing.T) {
+	bothWays(t, testReteachSlotRestoresLastWeeksTeachers)
+}
+
+func testReteachSlotRestoresLastWeeksTeachers(t *testing.T) {
 	p, sol, id := lastWeekSlot()
 	e := newEngine(p, sol)
 	before := sol.Objective()
@@ -120,6 +124,10 @@ func TestReteachSlotRestoresLastWeeksTeachers(t *testing.T) {
 // cannot take group B, and a member of group A pinned to teacher 0 keeps
 // group A with it; only what is left is done.
 func TestReteachSlotHonoursLimitsAndPins(t *testing.T) {
+	bothWays(t, testReteachSlotHonoursLimitsAndPins)
+}
+
+func testReteachSlotHonoursLimitsAndPins(t *testing.T) {
 	p, sol, id := lastWeekSlot()
 	p.Teachers[3].Limit = 0
 	e := newEngine(p, sol)
@@ -142,5 +150,72 @@ func TestReteachSlotHonoursLimitsAndPins(t *testing.T) {
 	}
 	if err := sol.Verify(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReteachSlotMovesADisplacedSessionToAFreeTeacher: group A's members had
+// teacher 1 last week, but teacher 1 leads group B, on a skill of a subject
+// teacher 0 does not teach; only teacher 2, free, can take group B. The
+// assignment is solved over the sessions that can gain and those they
+// displace, and a displaced session may go to any free teacher: A to
+// teacher 1, B to teacher 2, +0.2.
+func TestReteachSlotMovesADisplacedSessionToAFreeTeacher(t *testing.T) {
+	bothWays(t, testReteachSlotMovesADisplacedSessionToAFreeTeacher)
+}
+
+func testReteachSlotMovesADisplacedSessionToAFreeTeacher(t *testing.T) {
+	p := &model.Problem{
+		P: model.Params{MasteryThreshold: 0.8, LevelBand: 0.25, GroupMin: 2, GroupMax: 4, TutoringMax: 1,
+			WGroup: 1, WTutor: 2, WIndep: 0.2, WInterest: 0.3, WStable: 0.1, WContact: 1, ContactTarget: 2,
+			PUnplaced: 1000, PIEPMinute: 10},
+		Slots:       []model.Slot{{Minutes: 45}},
+		Skills:      []model.Skill{{Subject: 0, Key: 0}, {Subject: 1, Key: 0}},
+		NumSubjects: 2, NumKeys: 1,
+		Rooms: []model.Room{{Capacity: 10, Stations: 3, Modes: model.Group.Bit(), Key: -1, Avail: []bool{true}}},
+		Teachers: []model.Teacher{
+			{Subjects: []bool{true, false}, Limit: 1, Avail: []bool{true}},
+			{Subjects: []bool{true, true}, Limit: 1, Avail: []bool{true}},
+			{Subjects: []bool{false, true}, Limit: 1, Avail: []bool{true}},
+		},
+	}
+	for i := range 4 {
+		st := model.Student{Priority: 1, Avail: []bool{true}, MaxGroup: model.MaxGroupNone,
+			Interest: []float64{0.5}, Focus: []model.Focus{{Skill: i / 2, Need: 0.5, Mastery: 0.5}}}
+		if i < 2 {
+			st.Last, st.LastAt = []model.LastRow{{Mode: model.Group, Teacher: 1}}, []int32{0, 1}
+		}
+		p.Students = append(p.Students, st)
+	}
+	p.Finish()
+	sol := model.NewSolution(p)
+	a, b := sol.Open(0, 0, model.Group, 0, 0), sol.Open(1, 0, model.Group, 0, 1)
+	for i, id := range []int{a, a, b, b} {
+		sol.Move(i, 0, model.Group, id)
+	}
+	e := newEngine(p, sol)
+	if d := e.reteachSlot(0); math.Abs(d-0.2) > 1e-9 {
+		t.Errorf("reteach gained %v, want 0.2", d)
+	}
+	if ta, tb := sol.Sessions[a].Teacher, sol.Sessions[b].Teacher; ta != 1 || tb != 2 {
+		t.Errorf("groups led by teachers %d and %d, want 1 and 2", ta, tb)
+	}
+	if err := sol.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bothWays runs a reteach test with the whole slot's assignment and with the
+// restricted one of large slots.
+func bothWays(t *testing.T, f func(t *testing.T)) {
+	for _, whole := range []int{wholeSlot, 0} {
+		name := "whole slot"
+		if whole == 0 {
+			name = "restricted"
+		}
+		t.Run(name, func(t *testing.T) {
+			defer func(w int) { wholeSlot = w }(wholeSlot)
+			wholeSlot = whole
+			f(t)
+		})
 	}
 }
