@@ -86,3 +86,6 @@ func MeetChains(inst *Instance, iters []int) (before, after []float64, win int, 
 	}
 	return before, after, win, same, nil
 }
+
+// SearchIterations is searchIterations, for tests.
+var SearchIterations = searchIterations

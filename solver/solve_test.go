@@ -29,7 +29,8 @@ func mustJSON(t testing.TB, v any) []byte {
 
 // TestEffortUnitsBySize checks what a unit of effort buys (Options.Effort):
 // one iteration of each of the two search chains, two on a school of 1,501
-// to 4,000 student-slots. Result.Iterations counts both chains.
+// to 4,000 or of more than 40,000 student-slots. Result.Iterations counts
+// both chains.
 func TestEffortUnitsBySize(t *testing.T) {
 	const effort = 1
 	for _, tc := range []struct {
@@ -46,6 +47,15 @@ func TestEffortUnitsBySize(t *testing.T) {
 		}
 		if want := 2 * effort * tc.perUnit; res.Iterations != want && res.Stopped != "optimal" {
 			t.Errorf("%d students (%d student-slots): %d iterations at effort %d, want %d", tc.students, slots, res.Iterations, effort, want)
+		}
+	}
+	// The boundaries, and the large schools' two iterations a unit (a
+	// school of 2,000 students is too slow to solve here under -race).
+	for _, tc := range []struct{ slots, perUnit int }{
+		{1_500, 1}, {1_501, 2}, {4_000, 2}, {4_001, 1}, {40_000, 1}, {40_001, 2}, {200_000, 2},
+	} {
+		if got := solver.SearchIterations(7, tc.slots); got != 7*tc.perUnit {
+			t.Errorf("%d student-slots: %d iterations at effort 7, want %d", tc.slots, got, 7*tc.perUnit)
 		}
 	}
 }
