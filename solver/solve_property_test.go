@@ -345,15 +345,16 @@ func TestBundleGoesOnWhereTheSubgradientStalls(t *testing.T) {
 	without, itWithout := bound(false, false)
 	lambdaOnly, itLambda := bound(true, false)
 	with, itWith := bound(true, true)
-	// The line search's 20 evaluations, then at most a twelfth of the budget
-	// without a better bound (docs/model.md §5.1), and the room prices' one.
-	if itWithout > 20+budget/12+1 {
+	// The line search's 10 evaluations (one floor, on a budget this small),
+	// then at most a twelfth of the budget without a better bound
+	// (docs/model.md §5.1), and the room prices' one.
+	if itWithout > 10+budget/12+1 {
 		t.Errorf("without the bundle the run took %d of %d evaluations: the subgradient did not stall here, or stalled too long", itWithout, budget)
 	}
 	if itLambda != budget || itWith != budget {
 		t.Errorf("with the bundle the runs took %d and %d evaluations, want the whole budget %d", itLambda, itWith, budget)
 	}
-	// Measured: 5,323.1 → 5,190.1 (2.5 %) → 5,160.7 (0.6 %).
+	// Measured: 5,323.1 → 5,189.9 (2.5 %) → 5,160.4 (0.6 %).
 	if lambdaOnly > without*(1-0.01) {
 		t.Errorf("bound with the bundle %v, without %v: want at least 1 %% lower", lambdaOnly, without)
 	}
