@@ -312,7 +312,8 @@ func searchIterations(effort, studentSlots int) int {
 // a problem of studentSlots student-slots: 20 per unit of effort, but no more
 // than a work budget proportional to the effort (one iteration costs about
 // linear time in the student-slots), and at least 21: the seat-price line
-// search's 20 evaluations and the room prices' one (docs/model.md §5.1, §5.4).
+// search's 20 evaluations (10 on a budget below 400, which leaves the rest to
+// the bundle phase) and the room prices' one (docs/model.md §5.1, §5.4, §5.5).
 func boundIterations(effort, studentSlots int) int {
 	budget := effort * 60_000 / max(1, studentSlots)
 	return max(21, min(20*effort, budget))

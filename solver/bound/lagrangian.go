@@ -106,7 +106,7 @@ type Options struct {
 	// smallest value so far (a valid bound, with the margin Value has), from
 	// the goroutine that called Lagrangian.
 	Progress func(best float64)
-	// NoBundle leaves out the bundle method that follows a stalled
+	// NoBundle leaves out the bundle method that follows the seat-price
 	// subgradient run (docs/model.md §5.5); for measuring what it adds.
 	NoBundle bool
 	// NoJointRooms keeps the room prices out of the bundle phase (they are
@@ -653,12 +653,13 @@ func (r *relax) setSeatLambda(u, price []float64, alpha, floor float64) {
 // convex in α and a golden-section search (Kiefer 1953) over [0, alphaMax]
 // finds its minimum to about 1 % of the interval in seatSearchSteps
 // evaluations. Each evaluation is a valid bound and counts as an iteration
-// (all 2·seatSearchSteps are made, whatever the budget); it returns the
-// smallest (+Inf if ctx was done first) and leaves λ at the best point of the
-// floor-1 search, from which the subgradient steps go further (docs/model.md
-// §5.1). With a budget of fewer than seatOneFloor iterations it searches
-// floor +Inf only and leaves λ at its best point: such a run is left few
-// subgradient steps, and the bundle phase does better from the better start.
+// (all seatSearchSteps of each floor are made, whatever the budget); it
+// returns the smallest (+Inf if ctx was done first) and leaves λ at the best
+// point of the floor-1 search, from which the subgradient steps go further
+// (docs/model.md §5.1). With a budget of fewer than seatOneFloor iterations
+// it searches floor +Inf only and leaves λ at its best point: such a run is
+// left few subgradient steps, and the bundle phase does better from the
+// better start.
 func (r *relax) startSeatPrice(ctx context.Context, res *Result, budget int) float64 {
 	u, price := r.seatPrices()
 	best, startAlpha := math.Inf(1), 1.0
