@@ -12,15 +12,15 @@ import (
 // the teachers free to lead them (those leading in the slot, and those
 // available with weekly budget left), solved by the Hungarian method
 // (Kuhn 1955, "The Hungarian method for the assignment problem", Naval
-// Research Logistics Quarterly 2; in the O(n²m) form with potentials of
-// Jonker & Volgenant 1987). Relocations and swaps never change a session's
-// teacher, and a ruin-and-recreate move does so only by chance, so without
-// this the sessions' continuity with last week's teachers is mostly lost.
-// The assignment is solved over the sessions that can gain, the sessions
-// they would displace and the teachers all of these may go to (see
-// reteachSlot), not over the whole slot: that is exact for every
-// reassignment in which the other sessions keep their teachers, at a cost
-// that does not grow with the school.
+// Research Logistics Quarterly 2; in its O(n²m) form with row and column
+// potentials). Relocations and swaps never change a session's teacher, and a
+// ruin-and-recreate move does so only by chance, so without this the
+// sessions' continuity with last week's teachers is mostly lost. On a slot
+// of more than wholeSlot sessions the assignment is solved over the sessions
+// that can gain, the sessions they would displace and the teachers all of
+// these may go to (see reteachSlot), not over the whole slot: that is exact
+// for every reassignment in which the other sessions keep their teachers, at
+// a cost that does not grow with the school.
 
 // reteachSlot gives the sessions of slot t the teachers that maximise their
 // members' continuity, keeping everything else; it returns the objective
@@ -48,7 +48,7 @@ func (e *engine) reteachSlot(t int) float64 {
 	// sessions the method costs O(n³) per call, seconds per run on a
 	// 10,000-student school.
 	if e.reteachWhole(t, may) {
-		return e.reteachOver(t)
+		return e.reteachOver()
 	}
 	sess, teachers := e.rtSess[:0], e.rtTeachers[:0]
 	for j := range p.Teachers {
@@ -105,7 +105,7 @@ func (e *engine) reteachSlot(t int) float64 {
 		}
 	}
 	e.rtSess, e.rtTeachers = sess, teachers
-	return e.reteachOver(t)
+	return e.reteachOver()
 }
 
 // wholeSlot is the largest number of sessions of a slot whose teachers
@@ -134,7 +134,7 @@ func (e *engine) reteachWhole(t int, may func(j int) bool) bool {
 // reteachOver solves the assignment of the sessions e.rtSess to the
 // teachers e.rtTeachers (which hold every session's own teacher) and makes
 // it if it gains.
-func (e *engine) reteachOver(t int) float64 {
+func (e *engine) reteachOver() float64 {
 	sol := e.sol
 	sess, teachers := e.rtSess, e.rtTeachers
 	n, m := len(sess), len(teachers)
@@ -163,6 +163,9 @@ func (e *engine) reteachOver(t int) float64 {
 			if j == sol.Sessions[id].Teacher {
 				now += gain[a*m+b]
 			}
+		}
+		if gain[a*m+to[a]] < 0 {
+			return 0 // cannot happen: keeping every teacher is allowed
 		}
 		then += gain[a*m+to[a]]
 	}
