@@ -20,8 +20,8 @@ type Options struct {
 	Seed int64
 	// Effort is the deterministic work limit. One unit is one iteration of
 	// each of the two search chains — two on schools of 1,501 to 4,000
-	// student-slots, whose iterations are cheap, and of more than 40,000,
-	// whose bound has a fixed budget — (a batch of moves: ruin-and-recreate
+	// student-slots, whose iterations are cheap; one and a half above
+	// 40,000, whose bound has a fixed budget — (a batch of moves: ruin-and-recreate
 	// moves, more of them on small schools, one slot of relocations and
 	// room reassignment, eight session rebuilds, a few open attempts) plus
 	// up to 20 subgradient iterations of the bound, capped for large
@@ -287,12 +287,14 @@ func shortMinutes(sol *model.Solution) bool {
 // time such a school is given (docs/model.md §4.2). Up to tinySchool they
 // gained little for the time, which the 2-second target of the smallest
 // schools does not leave. On a school of more than largeSchool
-// student-slots (about 2,000 students) a unit is two iterations too: the
-// bound's budget there is a fixed amount of work (boundIterations), so with
-// one iteration a unit the time per student fell from 7 ms at 1,000
-// students to under 3 ms at 5,000, and twice the search measured, at seed
-// 1, generated 2,500 students 32,658 → 32,747 (10.1 → 14.8 s) and 5,000
-// students 66,119 → 66,264 (14.9 → 24.6 s).
+// student-slots (about 2,000 students) a unit is one and a half iterations
+// (rounded down): the bound's budget there is a fixed amount of work
+// (boundIterations), so with one iteration a unit the time per student fell
+// from 7 ms at 1,000 students to under 3 ms at 5,000. Measured at seed 1,
+// one / one and a half / two iterations a unit: generated 2,500 students
+// 32,658 / 32,716 / 32,747, 5,000 students 66,119 / 66,201 / 66,264; two
+// took 2,500 students to 17–20 s (of a 20-second target) and 5,000 to 25–28
+// s (of 30) as the machine's speed drifted, one and a half 13 s against 17.
 const (
 	tinySchool  = 1_500
 	smallSchool = 4_000
@@ -302,8 +304,11 @@ const (
 // searchIterations is the number of iterations of each search chain for an
 // effort and a problem of studentSlots student-slots.
 func searchIterations(effort, studentSlots int) int {
-	if studentSlots > tinySchool && studentSlots <= smallSchool || studentSlots > largeSchool {
+	if studentSlots > tinySchool && studentSlots <= smallSchool {
 		return 2 * effort
+	}
+	if studentSlots > largeSchool {
+		return effort + effort/2
 	}
 	return effort
 }

@@ -29,8 +29,8 @@ func mustJSON(t testing.TB, v any) []byte {
 
 // TestEffortUnitsBySize checks what a unit of effort buys (Options.Effort):
 // one iteration of each of the two search chains, two on a school of 1,501
-// to 4,000 or of more than 40,000 student-slots. Result.Iterations counts
-// both chains.
+// to 4,000 student-slots, one and a half above 40,000. Result.Iterations
+// counts both chains.
 func TestEffortUnitsBySize(t *testing.T) {
 	const effort = 1
 	for _, tc := range []struct {
@@ -49,13 +49,13 @@ func TestEffortUnitsBySize(t *testing.T) {
 			t.Errorf("%d students (%d student-slots): %d iterations at effort %d, want %d", tc.students, slots, res.Iterations, effort, want)
 		}
 	}
-	// The boundaries, and the large schools' two iterations a unit (a
-	// school of 2,000 students is too slow to solve here under -race).
-	for _, tc := range []struct{ slots, perUnit int }{
-		{1_500, 1}, {1_501, 2}, {4_000, 2}, {4_001, 1}, {40_000, 1}, {40_001, 2}, {200_000, 2},
+	// The boundaries, and the large schools' three iterations per two units
+	// (a school of 2,000 students is too slow to solve here under -race).
+	for _, tc := range []struct{ slots, want int }{
+		{1_500, 8}, {1_501, 16}, {4_000, 16}, {4_001, 8}, {40_000, 8}, {40_001, 12}, {200_000, 12},
 	} {
-		if got := solver.SearchIterations(7, tc.slots); got != 7*tc.perUnit {
-			t.Errorf("%d student-slots: %d iterations at effort 7, want %d", tc.slots, got, 7*tc.perUnit)
+		if got := solver.SearchIterations(8, tc.slots); got != tc.want {
+			t.Errorf("%d student-slots: %d iterations at effort 8, want %d", tc.slots, got, tc.want)
 		}
 	}
 }
